@@ -1,0 +1,156 @@
+#include "config/experiment_options.h"
+
+#include "config/reader.h"
+
+namespace astraea::config {
+namespace {
+
+constexpr Interval kUnit{0.0, 1.0};
+constexpr Interval kUnitOpenTop{0.0, 1.0, false, true};
+constexpr Interval kPositive{0.0, 1e308, true, false};
+constexpr Interval kNonNegative{0.0, 1e308};
+constexpr std::int64_t kIntMax = 1 << 30;
+
+int positive_int(Reader& r, const std::string& key, int fallback) { return static_cast<int>(r.integer(key, fallback, 1, kIntMax)); }
+
+StudyOptions decode_study(Reader r) {
+  StudyOptions o;
+  o.name = r.string("name");
+  if (o.name.empty()) r.fail_at("name", "must not be empty");
+  o.db = r.string("db", o.db);
+  o.max_attempts = positive_int(r, "max_attempts", o.max_attempts);
+  r.finish();
+  return o;
+}
+
+ModelOptions decode_model(Reader r) {
+  ModelOptions o;
+  o.family = r.one_of("family", {"cogvideox"}, o.family);
+  o.variant = r.string("variant", o.variant);
+  o.weights = r.string("weights", o.weights);
+  o.dtype = r.one_of("dtype", {"float32", "bfloat16", "float16"}, o.dtype);
+  o.device = r.one_of("device", {"auto", "cpu", "cuda"}, o.device);
+  o.num_attention_heads = positive_int(r, "num_attention_heads", o.num_attention_heads);
+  o.attention_head_dim = positive_int(r, "attention_head_dim", o.attention_head_dim);
+  o.num_layers = positive_int(r, "num_layers", o.num_layers);
+  o.in_channels = positive_int(r, "in_channels", o.in_channels);
+  o.out_channels = positive_int(r, "out_channels", o.out_channels);
+  o.patch_size = positive_int(r, "patch_size", o.patch_size);
+  o.patch_size_t = static_cast<int>(r.integer("patch_size_t", o.patch_size_t, 0, kIntMax));
+  o.text_embed_dim = positive_int(r, "text_embed_dim", o.text_embed_dim);
+  o.time_embed_dim = positive_int(r, "time_embed_dim", o.time_embed_dim);
+  o.max_text_seq_length = positive_int(r, "max_text_seq_length", o.max_text_seq_length);
+  o.sample_width = positive_int(r, "sample_width", o.sample_width);
+  o.sample_height = positive_int(r, "sample_height", o.sample_height);
+  o.sample_frames = positive_int(r, "sample_frames", o.sample_frames);
+  o.temporal_compression_ratio = positive_int(r, "temporal_compression_ratio", o.temporal_compression_ratio);
+  o.use_rotary_positional_embeddings = r.boolean("use_rotary_positional_embeddings", o.use_rotary_positional_embeddings);
+  o.use_learned_positional_embeddings = r.boolean("use_learned_positional_embeddings", o.use_learned_positional_embeddings);
+  o.patch_bias = r.boolean("patch_bias", o.patch_bias);
+  o.spatial_interpolation_scale = r.number("spatial_interpolation_scale", o.spatial_interpolation_scale, kPositive);
+  o.temporal_interpolation_scale = r.number("temporal_interpolation_scale", o.temporal_interpolation_scale, kPositive);
+  if (o.use_rotary_positional_embeddings && o.attention_head_dim % 8 != 0) {
+    r.fail_at("attention_head_dim", "3D RoPE splits the head dim 1/4, 3/8, 3/8, so it must be a multiple of 8");
+  }
+  r.finish();
+  return o;
+}
+
+SamplerOptions decode_sampler(Reader r) {
+  SamplerOptions o;
+  o.name = r.one_of("name", {"ddim", "dpm"}, o.name);
+  o.steps = static_cast<int>(r.integer("steps", o.steps, 1, 1000));
+  o.guidance_scale = r.number("guidance_scale", o.guidance_scale, kNonNegative);
+  o.use_dynamic_cfg = r.boolean("use_dynamic_cfg", o.use_dynamic_cfg);
+  o.snr_shift_scale = r.number("snr_shift_scale", o.snr_shift_scale, kPositive);
+  r.finish();
+  return o;
+}
+
+VideoOptions decode_video(Reader r) {
+  VideoOptions o;
+  o.frames = positive_int(r, "frames", o.frames);
+  o.height = positive_int(r, "height", o.height);
+  o.width = positive_int(r, "width", o.width);
+  r.finish();
+  return o;
+}
+
+PromptOptions decode_prompts(Reader r) {
+  PromptOptions o;
+  o.texts = r.strings("texts", o.texts);
+  o.embeddings = r.string("embeddings", o.embeddings);
+  o.seeds = r.integers("seeds", o.seeds, 0, INT64_MAX);
+  if (o.seeds.empty()) r.fail_at("seeds", "needs at least one seed");
+  r.finish();
+  return o;
+}
+
+RainFusionOptions decode_rainfusion(Reader& r) {
+  RainFusionOptions o;
+  o.sparsity = r.number("sparsity", o.sparsity, kUnitOpenTop);
+  o.alpha = r.number("alpha", o.alpha, kUnit);
+  o.decision = r.one_of("decision", {"three_way", "two_way"}, o.decision);
+  o.first_frame_sink = r.boolean("first_frame_sink", o.first_frame_sink);
+  o.warmup = r.number("warmup", o.warmup, kUnit);
+  o.textural_stride = static_cast<int>(r.integer("textural_stride", o.textural_stride, 2, 16));
+  o.block_size = static_cast<int>(r.integer("block_size", o.block_size, 16, 256));
+  return o;
+}
+
+AstraeaOptions decode_astraea(Reader& r) {
+  AstraeaOptions o;
+  o.budget = r.numbers("budget", o.budget, kUnit);
+  o.total_budget = r.number("total_budget", o.total_budget, kUnit);
+  o.w_alpha = r.number("w_alpha", o.w_alpha, kNonNegative);
+  o.w_beta = r.number("w_beta", o.w_beta, kNonNegative);
+  o.dense_steps = static_cast<int>(r.integer("dense_steps", o.dense_steps, 0, 1000));
+  o.cache = r.one_of("cache", {"output", "branch"}, o.cache);
+  return o;
+}
+
+MethodOptions decode_method(Reader r) {
+  MethodOptions o;
+  o.name = r.one_of("name", {"dense", "rainfusion", "astraea", "astraea_rainfusion"}, o.name);
+  if (o.name == "rainfusion" || o.name == "astraea_rainfusion") o.rainfusion = decode_rainfusion(r);
+  if (o.name == "astraea" || o.name == "astraea_rainfusion") o.astraea = decode_astraea(r);
+  r.finish();
+  return o;
+}
+
+SearchOptions decode_search(Reader r) {
+  SearchOptions o;
+  o.algorithm = r.one_of("algorithm", {"ga", "nsga2"}, o.algorithm);
+  o.parents = positive_int(r, "parents", o.parents);
+  o.children = positive_int(r, "children", o.children);
+  o.generations = positive_int(r, "generations", o.generations);
+  o.total_budget = r.number("total_budget", o.total_budget, kUnit);
+  o.budget_tolerance = r.number("budget_tolerance", o.budget_tolerance, kUnit);
+  o.grid_step = r.number("grid_step", o.grid_step, {0.0, 1.0, true, false});
+  o.mutation_start = r.number("mutation_start", o.mutation_start, kUnit);
+  o.mutation_end = r.number("mutation_end", o.mutation_end, kUnit);
+  o.fitness = r.string("fitness", o.fitness);
+  o.seed = r.integer("seed", o.seed, 0, INT64_MAX);
+  r.finish();
+  return o;
+}
+
+}  // namespace
+
+ExperimentOptions decode_experiment(const ComposedConfig& config) {
+  Reader root(config.root, "", &config.provenance);
+  ExperimentOptions o;
+  o.study = decode_study(root.section("study"));
+  o.seed = root.integer("seed", o.seed, 0, INT64_MAX);
+  o.model = decode_model(root.section("model"));
+  o.sampler = decode_sampler(root.section("sampler"));
+  o.video = decode_video(root.section("video"));
+  o.prompts = decode_prompts(root.section("prompts"));
+  o.method = decode_method(root.section("method"));
+  o.has_search = root.has("search");
+  if (o.has_search) o.search = decode_search(root.section("search"));
+  root.finish();
+  return o;
+}
+
+}  // namespace astraea::config

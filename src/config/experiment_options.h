@@ -1,0 +1,122 @@
+// The typed form of an experiment config. YAML is decoded into these structs once, here;
+// nothing below the driver ever sees a YAML node.
+#pragma once
+
+#include "config/compose.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace astraea::config {
+
+struct StudyOptions {
+  std::string name;
+  std::string db = "astraea.db";
+  int max_attempts = 3;  // a FAILED trial is retried by a re-run sweep until it has this many attempts
+};
+
+// CogVideoX-family transformer hyper-parameters; names follow diffusers' config.json.
+struct ModelOptions {
+  std::string family = "cogvideox";
+  std::string variant;                  // e.g. 2b, 5b, 1.5-5b, tiny
+  std::string weights;                  // safetensors file or index; empty = random weights
+  std::string dtype = "float32";        // float32 | bfloat16 | float16
+  std::string device = "auto";          // auto | cpu | cuda
+  int num_attention_heads = 30;
+  int attention_head_dim = 64;
+  int num_layers = 30;
+  int in_channels = 16;
+  int out_channels = 16;
+  int patch_size = 2;
+  int patch_size_t = 0;                 // 0: no temporal patching (CogVideoX 1.0)
+  int text_embed_dim = 4096;
+  int time_embed_dim = 512;
+  int max_text_seq_length = 226;
+  int sample_width = 90;
+  int sample_height = 60;
+  int sample_frames = 49;
+  int temporal_compression_ratio = 4;
+  bool use_rotary_positional_embeddings = false;
+  bool use_learned_positional_embeddings = false;
+  bool patch_bias = true;
+  double spatial_interpolation_scale = 1.875;
+  double temporal_interpolation_scale = 1.0;
+};
+
+struct SamplerOptions {
+  std::string name = "ddim";            // ddim | dpm
+  int steps = 50;
+  double guidance_scale = 6.0;
+  bool use_dynamic_cfg = false;
+  double snr_shift_scale = 3.0;
+};
+
+struct VideoOptions {
+  int frames = 49;                      // pixel frames
+  int height = 480;
+  int width = 720;
+};
+
+struct PromptOptions {
+  std::vector<std::string> texts;
+  std::string embeddings;               // safetensors of precomputed text embeddings; empty = none
+  std::vector<std::int64_t> seeds = {42};
+};
+
+struct RainFusionOptions {
+  double sparsity = 0.5;                // s; bandwidth b = 1 - sqrt(s)
+  double alpha = 0.9;                   // ARM recall threshold
+  std::string decision = "three_way";   // three_way (paper) | two_way (vendor code)
+  bool first_frame_sink = true;
+  double warmup = 0.1;                  // fraction of steps that run dense
+  int textural_stride = 2;              // tau
+  int block_size = 128;
+};
+
+struct AstraeaOptions {
+  std::vector<double> budget;           // theta_i per step; empty = `total_budget` everywhere
+  double total_budget = 0.5;
+  double w_alpha = 1.0;
+  double w_beta = 0.5;
+  int dense_steps = 1;                  // first steps run dense to fill the caches
+  std::string cache = "output";         // output | branch
+};
+
+struct MethodOptions {
+  std::string name = "dense";           // dense | rainfusion | astraea | astraea_rainfusion
+  RainFusionOptions rainfusion;
+  AstraeaOptions astraea;
+};
+
+struct SearchOptions {
+  std::string algorithm = "ga";         // ga (ASTRAEA's EA) | nsga2
+  int parents = 50;
+  int children = 30;
+  int generations = 30;
+  double total_budget = 0.5;
+  double budget_tolerance = 0.1;        // repair into [(1-tol), (1+tol)] x total budget
+  double grid_step = 0.1;
+  double mutation_start = 0.1;
+  double mutation_end = 0.01;
+  std::string fitness = "latent_mse";
+  std::int64_t seed = 0;
+};
+
+struct ExperimentOptions {
+  StudyOptions study;
+  std::int64_t seed = 0;
+  ModelOptions model;
+  SamplerOptions sampler;
+  VideoOptions video;
+  PromptOptions prompts;
+  MethodOptions method;
+  bool has_search = false;
+  SearchOptions search;
+};
+
+// Decodes a composed config strictly: unknown keys, wrong types and out-of-range values throw
+// astraea::Error (kConfig) naming the file and key path.
+ExperimentOptions decode_experiment(const ComposedConfig& config);
+
+}  // namespace astraea::config

@@ -1,0 +1,133 @@
+// The astraea command line: parses arguments with CLI11, dispatches to one function per
+// subcommand, and turns any error into one line on stderr and a non-zero exit status.
+#include "core/error.h"
+#include "driver/commands.h"
+#include "driver/environment.h"
+#include "driver/exit_codes.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+namespace {
+
+using namespace astraea::driver;
+
+std::string default_db() {
+  const char* env = std::getenv("ASTRAEA_DB");
+  return env ? env : "astraea.db";
+}
+
+void print_version() {
+  const auto env = capture_environment();
+  fmt::print("astraea {} (commit {}{})\n  {}, LibTorch {}, CUDA {}, driver {}, GPU {}\n", ASTRAEA_VERSION, env.git_commit,
+             env.git_dirty ? ", dirty" : "", env.compiler, env.torch_version, env.cuda_version, env.driver.empty() ? "none" : env.driver,
+             env.gpu);
+}
+
+int dispatch(int argc, char** argv) {
+  CLI::App app{"astraea: fast video diffusion transformers, and what the speed costs in quality"};
+  bool version = false;
+  app.add_flag("--version", version, "Print version and environment, then exit");
+  app.require_subcommand(0, 1);
+
+  RunCommand run;
+  auto* run_app = app.add_subcommand("run", "Run one configuration as one trial");
+  run_app->add_option("config", run.config_file, "Study config, e.g. experiments/quickstart.yaml")->required();
+  run_app->add_option("overrides", run.overrides, "Hydra-style overrides: key=value +key=value ~key group=option");
+  run_app->add_flag("--cfg", run.print_config, "Print the resolved config and run nothing");
+
+  SweepCommand sweep;
+  auto* sweep_app = app.add_subcommand("sweep", "Run the cartesian product of the sweeps, one trial per job; re-running resumes");
+  sweep_app->add_option("config", sweep.config_file, "Study config")->required();
+  sweep_app->add_option("overrides", sweep.overrides, "Overrides; sweeps as a=1,2  choice(..)  range(..)  glob(..)");
+  sweep_app->add_flag("-m,--multirun", sweep.multirun, "Expand sweeps into one job per combination");
+  sweep_app->add_flag("--cfg", sweep.print_config, "Print the first job's resolved config and run nothing");
+
+  std::string search_config;
+  int workers = 1;
+  std::string resume;
+  auto* search_app = app.add_subcommand("search", "ASTRAEA's evolutionary budget search or NSGA-II, resumable");
+  search_app->add_option("config", search_config, "Search config")->required();
+  search_app->add_option("--workers", workers, "Evaluator processes")->check(CLI::PositiveNumber);
+  search_app->add_option("--resume", resume, "Resume this study");
+
+  std::string worker_db, worker_study;
+  auto* worker_app = app.add_subcommand("worker", "An extra evaluator process (one per GPU)");
+  worker_app->add_option("--db", worker_db, "Results database")->required();
+  worker_app->add_option("--study", worker_study, "Study to work on")->required();
+
+  auto* export_app = app.add_subcommand("export", "Export results");
+  auto* pareto_app = export_app->add_subcommand("pareto", "Pareto table of a study");
+  std::string export_db = default_db(), export_study, export_format = "md", export_plot;
+  pareto_app->add_option("--db", export_db, "Results database")->capture_default_str();
+  pareto_app->add_option("--study", export_study, "Study")->required();
+  pareto_app->add_option("--format", export_format, "md|csv|latex|json")->check(CLI::IsMember({"md", "csv", "latex", "json"}));
+  pareto_app->add_option("--plot", export_plot, "Also write a plot (PNG)");
+  export_app->require_subcommand(1);
+
+  std::string bench_target;
+  auto* bench_app = app.add_subcommand("bench", "Performance harness; prints a table");
+  bench_app->add_option("target", bench_target, "attention|model|e2e")->required()->check(CLI::IsMember({"attention", "model", "e2e"}));
+  bench_app->allow_extras();
+
+  std::string train_config;
+  auto* train_app = app.add_subcommand("train", "Train the embedded tiny model");
+  train_app->add_option("config", train_config, "Training config")->required();
+
+  DbCommand db;
+  db.db = default_db();
+  auto* db_app = app.add_subcommand("db", "Inspect studies and trials");
+  auto* ls_app = db_app->add_subcommand("ls", "List studies with trial counts");
+  auto* show_app = db_app->add_subcommand("show", "Show a study's trials or one trial");
+  for (auto* sub : {ls_app, show_app}) sub->add_option("--db", db.db, "Results database (default $ASTRAEA_DB or astraea.db)");
+  show_app->add_option("--study", db.study, "Study name");
+  show_app->add_option("--trial", db.trial, "Trial id");
+  db_app->require_subcommand(1);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return app.exit(CLI::CallForHelp());
+  } catch (const CLI::CallForAllHelp&) {
+    return app.exit(CLI::CallForAllHelp());
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "astraea: error: %s (see 'astraea --help')\n", e.what());
+    return kExitUsage;
+  }
+  if (version) {
+    print_version();
+    return kExitOk;
+  }
+
+  if (run_app->parsed()) return run_command(run);
+  if (sweep_app->parsed()) return sweep_command(sweep);
+  if (db_app->parsed()) {
+    db.action = ls_app->parsed() ? "ls" : "show";
+    return db_command(db);
+  }
+  if (search_app->parsed()) not_built("search", "the evolutionary search needs the trial runner and the search module");
+  if (worker_app->parsed()) not_built("worker", "evaluating trials needs the CogVideoX model and the trial runner");
+  if (export_app->parsed()) not_built("export pareto", "Pareto fronts need the search module");
+  if (bench_app->parsed()) not_built("bench", "benchmarks need the model and the CUDA kernels");
+  if (train_app->parsed()) not_built("train", "training needs the embedded tiny model and its procedural world");
+  std::fprintf(stderr, "%s", app.help().c_str());
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const astraea::Error& e) {
+    std::fprintf(stderr, "astraea: error: %s\n", e.what());
+    return exit_code_for(e.kind());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "astraea: internal error: %s\n", e.what());
+    return kExitFailure;
+  }
+}

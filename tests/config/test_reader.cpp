@@ -1,0 +1,99 @@
+// Typed decoding: each rejection names the file that set the key, the key path, and what was
+// expected; unknown keys come with the closest valid key.
+#include "config/compose.h"
+#include "config/experiment_options.h"
+#include "config/reader.h"
+#include "core/error.h"
+#include "support/catch.h"
+#include "support/temp_dir.h"
+
+using astraea::config::Provenance;
+using astraea::config::Reader;
+
+namespace {
+
+Reader reader_for(const std::string& yaml, const Provenance* provenance = nullptr) { return Reader(YAML::Load(yaml), "", provenance); }
+
+}  // namespace
+
+TEST_CASE("reads typed values with defaults", "[config][reader]") {
+  auto r = reader_for("i: 3\nd: 0.25\nb: True\ns: text\nl: [1, 2]\nf: [0.5, 1]\nn: [a, b]\n");
+  CHECK(r.integer("i") == 3);
+  CHECK(r.number("d") == 0.25);
+  CHECK(r.boolean("b"));
+  CHECK(r.string("s") == "text");
+  CHECK(r.integers("l") == std::vector<std::int64_t>{1, 2});
+  CHECK(r.numbers("f") == std::vector<double>{0.5, 1.0});
+  CHECK(r.strings("n") == std::vector<std::string>{"a", "b"});
+  CHECK(r.integer("absent", 7) == 7);
+  CHECK(r.string("absent2", std::string("x")) == "x");
+  r.finish();
+}
+
+TEST_CASE("wrong types and ranges say what was expected", "[config][reader]") {
+  Provenance provenance;
+  provenance.record("method.sparsity", "experiments/method/rainfusion.yaml");
+  Reader root(YAML::Load("method:\n  sparsity: 1.5\n  steps: many\n  flag: 'yes'\n  q: '3'\n"), "", &provenance);
+  auto method = root.section("method");
+  REQUIRE_THROWS_WITH(method.number("sparsity", 0.5, {0.0, 1.0, false, true}),
+                      Catch::Contains("experiments/method/rainfusion.yaml: method.sparsity: expected a number in [0, 1), got 1.5"));
+  REQUIRE_THROWS_WITH(method.integer("steps"), Catch::Contains("method.steps: expected an integer, got 'many'"));
+  REQUIRE_THROWS_WITH(method.boolean("flag"), Catch::Contains("expected true or false"));
+  REQUIRE_THROWS_WITH(method.integer("q"), Catch::Contains("expected an integer"));  // quoted stays a string
+  REQUIRE_THROWS_WITH(method.integer("missing"), Catch::Contains("missing required key 'method.missing'"));
+}
+
+TEST_CASE("unknown keys are rejected with a suggestion", "[config][reader]") {
+  auto r = reader_for("num_layers: 3\nnum_layrs: 4\n");
+  r.integer("num_layers");
+  REQUIRE_THROWS_WITH(r.finish(), Catch::Contains("num_layrs: unknown key (did you mean 'num_layers'?)"));
+  auto far = reader_for("zzzzzz: 1\n");
+  far.integer("alpha", 1);
+  REQUIRE_THROWS_WITH(far.finish(), Catch::Contains("zzzzzz: unknown key") && !Catch::Contains("did you mean"));
+}
+
+TEST_CASE("mandatory values must be set", "[config][reader]") {
+  auto r = reader_for("weights: ???\n");
+  REQUIRE_THROWS_WITH(r.string("weights"), Catch::Contains("weights: mandatory value ('???" "') was never set"));
+}
+
+TEST_CASE("choices are checked", "[config][reader]") {
+  auto r = reader_for("name: rainfuson\n");
+  REQUIRE_THROWS_WITH(r.one_of("name", {"dense", "rainfusion"}), Catch::Contains("expected one of dense|rainfusion, got 'rainfuson' (did you mean 'rainfusion'?)"));
+}
+
+TEST_CASE("the shipped experiment configs compose and decode", "[config][experiments]") {
+  for (const char* file : {"experiments/quickstart.yaml", "experiments/ablation_rainfusion.yaml", "experiments/search_astraea.yaml"}) {
+    INFO(file);
+    const auto [root, name] = astraea::config::locate_config(file);
+    const auto composed = astraea::config::compose({root, name, {}});
+    const auto options = astraea::config::decode_experiment(composed);
+    CHECK_FALSE(options.study.name.empty());
+  }
+  const auto [root, name] = astraea::config::locate_config("experiments/search_astraea.yaml");
+  const auto options = astraea::config::decode_experiment(astraea::config::compose({root, name, {}}));
+  CHECK(options.model.num_layers == 42);           // cogvideox_5b over cogvideox_2b
+  CHECK(options.model.num_attention_heads == 48);
+  CHECK(options.model.text_embed_dim == 4096);     // inherited from 2b
+  CHECK(options.model.use_rotary_positional_embeddings);
+  CHECK(options.sampler.name == "dpm");
+  CHECK(options.sampler.snr_shift_scale == 1.0);
+  CHECK(options.has_search);
+  CHECK(options.search.parents == 50);
+  CHECK(options.prompts.texts.size() == 4);
+}
+
+TEST_CASE("decode_experiment names the file behind a bad value", "[config][experiments]") {
+  const auto [root, name] = astraea::config::locate_config("experiments/quickstart.yaml");
+  auto compose_with = [&](std::vector<std::string> texts) {
+    std::vector<astraea::config::Override> overrides;
+    for (const auto& t : texts) overrides.push_back(astraea::config::parse_override(t));
+    return astraea::config::decode_experiment(astraea::config::compose({root, name, overrides}));
+  };
+  REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.sparsity=1.5"}),
+                      Catch::Contains("override 'method.sparsity=1.5': method.sparsity: expected a number in [0, 1), got 1.5"));
+  REQUIRE_THROWS_WITH(compose_with({"++model.num_layrs=3"}), Catch::Contains("model.num_layrs: unknown key (did you mean 'model.num_layers'?)"));
+  REQUIRE_THROWS_WITH(compose_with({"sampler.steps=abc"}), Catch::Contains("sampler.steps: expected an integer"));
+  REQUIRE_THROWS_WITH(compose_with({"method=astraea", "method.cache=everything"}), Catch::Contains("expected one of output|branch"));
+  CHECK(compose_with({"method=rainfusion", "method.sparsity=0.75"}).method.rainfusion.sparsity == 0.75);
+}

@@ -1,0 +1,149 @@
+// The CLI as users meet it: every kind of bad input gives one line on stderr and the documented
+// exit status, and a failing command changes nothing already recorded.
+#include "core/hash.h"
+#include "driver/cli_runner.h"
+#include "support/catch.h"
+
+#include <filesystem>
+
+using astraea::testing::count_lines;
+using astraea::testing::run_cli;
+using astraea::testing::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kUsage = 2;
+constexpr int kNotBuilt = 3;
+constexpr int kStorage = 4;
+
+// A workspace holding a copy of the shipped experiments/ tree.
+struct Workspace {
+  TempDir dir;
+  Workspace() { fs::copy(fs::path(ASTRAEA_SOURCE_DIR) / "experiments", dir.path() / "experiments", fs::copy_options::recursive); }
+  fs::path path() const { return dir.path(); }
+};
+
+void expect_one_line_error(const astraea::testing::CliResult& r, int status, const std::string& fragment) {
+  INFO("stderr: " << r.err);
+  CHECK(r.status == status);
+  CHECK(count_lines(r.err) == 1);
+  CHECK(r.err.rfind("astraea: error: ", 0) == 0);
+  CHECK(r.err.find(fragment) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("--cfg prints the resolved config and runs nothing", "[driver][cli]") {
+  Workspace ws;
+  const auto r = run_cli("run experiments/quickstart.yaml --cfg method=rainfusion method.sparsity=0.75", ws.path());
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("sparsity: 0.75") != std::string::npos);
+  CHECK(r.out.find("name: rainfusion") != std::string::npos);
+  CHECK_FALSE(fs::exists(ws.path() / "outputs"));
+}
+
+TEST_CASE("run validates, writes the output tree, then says generation is not built", "[driver][cli]") {
+  Workspace ws;
+  const auto r = run_cli("run experiments/quickstart.yaml seed=3", ws.path());
+  expect_one_line_error(r, kNotBuilt, "not built yet");
+  REQUIRE(fs::exists(ws.path() / "outputs"));
+  const auto day = *fs::directory_iterator(ws.path() / "outputs");
+  const auto run_dir = *fs::directory_iterator(day.path());
+  const std::string config = astraea::testing::read_file(run_dir.path() / "config.yaml");
+  CHECK(config.find("seed: 3") != std::string::npos);
+  CHECK(astraea::testing::read_file(run_dir.path() / "overrides.yaml") == "- \"seed=3\"\n");
+}
+
+TEST_CASE("sweep enqueues one trial per job and resumes without duplicates", "[driver][cli]") {
+  Workspace ws;
+  const std::string args = "sweep experiments/quickstart.yaml -m method=dense,rainfusion seed='range(0,3)'";
+  const auto first = run_cli(args, ws.path());
+  expect_one_line_error(first, kNotBuilt, "running the 6 waiting trials");
+  CHECK(first.out.find("6 jobs") != std::string::npos);
+  const auto second = run_cli(args, ws.path());
+  CHECK(second.out.find("6 jobs") != std::string::npos);
+  CHECK(second.out.find("6 waiting") != std::string::npos);
+  const auto ls = run_cli("db ls", ws.path());
+  REQUIRE(ls.status == 0);
+  CHECK(ls.out.find("quickstart") != std::string::npos);
+  const auto show = run_cli("db show --study quickstart", ws.path());
+  REQUIRE(show.status == 0);
+  CHECK(show.out.find("method=rainfusion seed=2") != std::string::npos);
+  CHECK(count_lines(show.out) == 1 + 2 + 6);  // title, header + rule, six trials
+  // job directories 0..5 and the sweep record
+  const auto day = *fs::directory_iterator(ws.path() / "multirun");
+  const auto sweep_dir = *fs::directory_iterator(day.path());
+  CHECK(fs::exists(sweep_dir.path() / "multirun.yaml"));
+  CHECK(fs::exists(sweep_dir.path() / "5" / "config.yaml"));
+  CHECK(astraea::testing::read_file(sweep_dir.path() / "5" / "overrides.yaml") == "- \"method=rainfusion\"\n- \"seed=2\"\n");
+}
+
+TEST_CASE("bad configs and overrides: one line, exit 2, nothing recorded", "[driver][cli][errors]") {
+  Workspace ws;
+  ws.dir.write("experiments/broken.yaml", "defaults:\n  - model: tiny\nstudy: {name: x\n");
+  ws.dir.write("experiments/cycle.yaml", "defaults:\n  - _self_\nstudy:\n  name: ${seed}\nseed: ${study.name}\n");
+  ws.dir.write("experiments/bad_group.yaml", "defaults:\n  - model: nonexistent\n");
+  // Record something first; no failing command below may change it.
+  run_cli("sweep experiments/quickstart.yaml -m seed=1,2", ws.path());
+  const auto db = ws.path() / "astraea.db";
+  REQUIRE(fs::exists(db));
+  const std::string before = astraea::sha256_file_hex(db);
+
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"run experiments/broken.yaml", "broken.yaml:4:1: invalid YAML"},
+      {"run experiments/quickstart.yaml model.num_layrs=3", "did you mean 'model.num_layers'"},
+      {"run experiments/quickstart.yaml ++model.num_layrs=3", "model.num_layrs: unknown key (did you mean 'model.num_layers'?)"},
+      {"run experiments/quickstart.yaml sampler.steps=many", "sampler.steps: expected an integer, got 'many'"},
+      {"run experiments/quickstart.yaml method=rainfusion method.sparsity=1.5", "expected a number in [0, 1), got 1.5"},
+      {"run experiments/missing.yaml", "config file 'experiments/missing.yaml' not found"},
+      {"run experiments/bad_group.yaml", "group 'model' has no option 'nonexistent'"},
+      {"run experiments/quickstart.yaml method=rainfusoin", "override 'method=rainfusoin': group 'method' has no option 'rainfusoin', did you mean 'rainfusion'?"},
+      {"run experiments/cycle.yaml", "interpolation cycle"},
+      {"run experiments/quickstart.yaml 'a.b=[1,2'", "override 'a.b=[1,2'"},
+      {"run experiments/quickstart.yaml seed=1,2", "use 'astraea sweep CONFIG ... -m'"},
+      {"sweep experiments/quickstart.yaml -m seed=1,2 model.layrs=3", "job 0 (seed=1 model.layrs=3)"},
+      {"sweep experiments/quickstart.yaml -m 'seed=range(0,3,0)'", "override 'seed=range(0,3,0)'"},
+      {"frobnicate", "frobnicate"},
+  };
+  for (const auto& [args, fragment] : cases) {
+    INFO(args);
+    const auto r = run_cli(args, ws.path());
+    if (args == "frobnicate") {
+      CHECK(r.status == kUsage);
+      CHECK(count_lines(r.err) == 1);
+      continue;
+    }
+    expect_one_line_error(r, kUsage, fragment);
+  }
+  CHECK(astraea::sha256_file_hex(db) == before);
+}
+
+TEST_CASE("unusable databases: one line, exit 4, file untouched", "[driver][cli][errors]") {
+  Workspace ws;
+  const auto corrupt = ws.dir.write("corrupt.db", std::string(4096, 'z'));
+  const std::string corrupt_hash = astraea::sha256_file_hex(corrupt);
+  expect_one_line_error(run_cli("db ls --db corrupt.db", ws.path()), kStorage, "corrupt.db");
+  CHECK(astraea::sha256_file_hex(corrupt) == corrupt_hash);
+  expect_one_line_error(run_cli("db ls --db nothing.db", ws.path()), kStorage, "does not exist");
+  CHECK_FALSE(fs::exists(ws.path() / "nothing.db"));
+  // A sweep into a corrupt database fails before touching it.
+  const auto r = run_cli("sweep experiments/quickstart.yaml -m study.db=corrupt.db", ws.path());
+  CHECK(r.status == kStorage);
+  CHECK(astraea::sha256_file_hex(corrupt) == corrupt_hash);
+}
+
+TEST_CASE("subcommands of later parts say so and exit 3", "[driver][cli]") {
+  Workspace ws;
+  expect_one_line_error(run_cli("search experiments/search_astraea.yaml", ws.path()), kNotBuilt, "search: not built yet");
+  expect_one_line_error(run_cli("worker --db x.db --study s", ws.path()), kNotBuilt, "worker: not built yet");
+  expect_one_line_error(run_cli("export pareto --study s", ws.path()), kNotBuilt, "not built yet");
+  expect_one_line_error(run_cli("bench attention", ws.path()), kNotBuilt, "bench: not built yet");
+  expect_one_line_error(run_cli("train experiments/quickstart.yaml", ws.path()), kNotBuilt, "train: not built yet");
+  for (const char* sub : {"run", "sweep", "search", "worker", "export", "bench", "train", "db"}) {
+    const auto help = run_cli(std::string(sub) + " --help", ws.path());
+    INFO(sub);
+    CHECK(help.status == 0);
+    CHECK(help.out.find("Usage") != std::string::npos);
+  }
+}
