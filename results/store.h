@@ -168,6 +168,10 @@ class Store {
   // Workers. claim first requeues stale trials, then takes the lowest-numbered WAITING trial.
   std::optional<Claim> claim(std::int64_t study_id, const std::string& worker,
                              std::optional<std::int64_t> environment_id = std::nullopt);
+  // Claims one particular WAITING trial (e.g. the one `astraea run` just enqueued); nullopt if it
+  // is not WAITING any more.
+  std::optional<Claim> claim_trial(std::int64_t trial_id, const std::string& worker,
+                                   std::optional<std::int64_t> environment_id = std::nullopt);
   // Throws if the worker no longer holds the trial (it was requeued or finished).
   void heartbeat(std::int64_t trial_id, const std::string& worker);
   RequeueCounts requeue_stale(std::int64_t study_id, double grace_seconds);

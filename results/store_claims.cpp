@@ -63,6 +63,16 @@ RequeueCounts Store::requeue_stale(std::int64_t study_id, double grace_seconds) 
   return counts;
 }
 
+namespace {
+
+// Moves a WAITING trial chosen by `target` (a subquery or placeholder yielding one id) to RUNNING.
+constexpr const char* kClaimUpdate =
+    "UPDATE trials SET status = 'RUNNING', worker = ?2, attempts = attempts + 1, finished_at = NULL, "
+    "started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+    "environment_id = coalesce(?3, environment_id) ";
+
+}  // namespace
+
 std::optional<Claim> Store::claim(std::int64_t study_id, const std::string& worker,
                                   std::optional<std::int64_t> environment_id) {
   require_writable(fmt::format("claim a trial of study {}", study_id));
@@ -70,17 +80,29 @@ std::optional<Claim> Store::claim(std::int64_t study_id, const std::string& work
   Transaction transaction(*db_, TransactionKind::kImmediate);
   study(study_id);
   requeue_stale_in_transaction(study_id, options_.grace_seconds);
-  auto update = db_->prepare(
-      "UPDATE trials SET status = 'RUNNING', worker = ?2, attempts = attempts + 1, finished_at = NULL, "
-      "started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-      "environment_id = coalesce(?3, environment_id) "
-      "WHERE id = (SELECT id FROM trials WHERE study_id = ?1 AND status = 'WAITING' ORDER BY number LIMIT 1) "
-      "AND status = 'WAITING' RETURNING id");
+  auto update = db_->prepare(std::string(kClaimUpdate) +
+                             "WHERE id = (SELECT id FROM trials WHERE study_id = ?1 AND status = 'WAITING' ORDER BY number LIMIT 1) "
+                             "AND status = 'WAITING' RETURNING id");
   std::optional<std::int64_t> claimed;
   if (update.bind_all(study_id, worker, environment_id).step()) claimed = update.int64(0);
   update.run();
   std::optional<Claim> result;
   if (claimed) result = Claim{trial(*claimed, false), worker};
+  transaction.commit();
+  return result;
+}
+
+std::optional<Claim> Store::claim_trial(std::int64_t trial_id, const std::string& worker,
+                                        std::optional<std::int64_t> environment_id) {
+  require_writable(fmt::format("claim trial {}", trial_id));
+  if (worker.empty()) db_->fail(fmt::format("cannot claim trial {}: the worker name is empty", trial_id));
+  Transaction transaction(*db_, TransactionKind::kImmediate);
+  trial(trial_id, false);
+  auto update = db_->prepare(std::string(kClaimUpdate) + "WHERE id = ?1 AND status = 'WAITING' RETURNING id");
+  const bool claimed = update.bind_all(trial_id, worker, environment_id).step();
+  update.run();
+  std::optional<Claim> result;
+  if (claimed) result = Claim{trial(trial_id, false), worker};
   transaction.commit();
   return result;
 }

@@ -281,6 +281,18 @@ std::string Provenance::source_of(const std::string& path) const {
 
 ComposedConfig compose(const ComposeRequest& request) { return Composer(request).run(); }
 
+ComposedConfig from_resolved_yaml(const std::string& text, const std::string& source) {
+  ComposedConfig composed;
+  try {
+    composed.root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    fail(ErrorKind::kConfig, "{}:{}:{}: invalid YAML: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg);
+  }
+  if (!composed.root.IsMap()) fail(ErrorKind::kConfig, "{}: expected a mapping at the top level", source);
+  for_each_leaf(composed.root, "", [&](const std::string& path, const YAML::Node&) { composed.provenance.record(path, source); });
+  return composed;
+}
+
 std::vector<std::string> group_options(const fs::path& config_root, const std::string& group) {
   std::vector<std::string> options;
   const fs::path dir = config_root / group;

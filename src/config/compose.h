@@ -42,6 +42,10 @@ struct ComposedConfig {
 // Composes and resolves. Throws astraea::Error (kConfig) naming the file, key or override.
 ComposedConfig compose(const ComposeRequest& request);
 
+// A composed config read back from resolved YAML text (a trial's stored config), with every key
+// attributed to `source` for error messages.
+ComposedConfig from_resolved_yaml(const std::string& text, const std::string& source);
+
 // The options of a config group: the .yaml stems under root/group, sorted.
 std::vector<std::string> group_options(const std::filesystem::path& config_root, const std::string& group);
 

@@ -27,7 +27,9 @@ ModelOptions decode_model(Reader r) {
   ModelOptions o;
   o.family = r.one_of("family", {"cogvideox"}, o.family);
   o.variant = r.string("variant", o.variant);
+  o.init = r.one_of("init", {"random", "checkpoint"}, o.init);
   o.weights = r.string("weights", o.weights);
+  if (o.init == "checkpoint" && o.weights.empty()) r.fail_at("weights", "init=checkpoint needs a weights path");
   o.dtype = r.one_of("dtype", {"float32", "bfloat16", "float16"}, o.dtype);
   o.device = r.one_of("device", {"auto", "cpu", "cuda"}, o.device);
   o.num_attention_heads = positive_int(r, "num_attention_heads", o.num_attention_heads);
@@ -44,6 +46,7 @@ ModelOptions decode_model(Reader r) {
   o.sample_height = positive_int(r, "sample_height", o.sample_height);
   o.sample_frames = positive_int(r, "sample_frames", o.sample_frames);
   o.temporal_compression_ratio = positive_int(r, "temporal_compression_ratio", o.temporal_compression_ratio);
+  o.vae_scale_factor_spatial = positive_int(r, "vae_scale_factor_spatial", o.vae_scale_factor_spatial);
   o.use_rotary_positional_embeddings = r.boolean("use_rotary_positional_embeddings", o.use_rotary_positional_embeddings);
   o.use_learned_positional_embeddings = r.boolean("use_learned_positional_embeddings", o.use_learned_positional_embeddings);
   o.patch_bias = r.boolean("patch_bias", o.patch_bias);

@@ -20,7 +20,8 @@ struct StudyOptions {
 struct ModelOptions {
   std::string family = "cogvideox";
   std::string variant;                  // e.g. 2b, 5b, 1.5-5b, tiny
-  std::string weights;                  // safetensors file or index; empty = random weights
+  std::string init = "random";          // random (seeded, for latency work) | checkpoint
+  std::string weights;                  // with init=checkpoint: a .safetensors file, a diffusers index, or a directory
   std::string dtype = "float32";        // float32 | bfloat16 | float16
   std::string device = "auto";          // auto | cpu | cuda
   int num_attention_heads = 30;
@@ -36,7 +37,8 @@ struct ModelOptions {
   int sample_width = 90;
   int sample_height = 60;
   int sample_frames = 49;
-  int temporal_compression_ratio = 4;
+  int temporal_compression_ratio = 4;   // pixel frames per latent frame (the VAE's)
+  int vae_scale_factor_spatial = 8;     // pixels per latent pixel (the VAE's; 1 in pixel space)
   bool use_rotary_positional_embeddings = false;
   bool use_learned_positional_embeddings = false;
   bool patch_bias = true;

@@ -1,13 +1,20 @@
 #include "config/yaml_tree.h"
 #include "core/error.h"
+#include "core/progress.h"
 #include "driver/commands.h"
+#include "driver/environment.h"
 #include "driver/jobs.h"
 #include "driver/output_tree.h"
+#include "driver/table.h"
+#include "driver/trial_execution.h"
+#include "driver/trial_runner.h"
 #include "results/store.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+
+#include <map>
 
 namespace astraea::driver {
 namespace {
@@ -23,7 +30,45 @@ void check_single_study(const std::vector<Job>& jobs) {
   }
 }
 
+std::string latency_of(const results::TrialRow& trial) {
+  for (const auto& m : trial.metrics) {
+    if (m.name == "latency_ms") return fmt::format("{:.1f}", m.value);
+  }
+  return "";
+}
+
+std::string overrides_of(const results::TrialRow& trial) {
+  const auto parsed = nlohmann::json::parse(trial.overrides_json, nullptr, false);
+  return parsed.is_array() ? fmt::format("{}", fmt::join(parsed.get<std::vector<std::string>>(), " ")) : "";
+}
+
 }  // namespace
+
+int run_waiting_trials(results::Store& store, std::int64_t study_id, const std::filesystem::path& root,
+                       const std::map<std::string, int>& job_of_key) {
+  const auto environment = store.record_environment(capture_environment());
+  const auto worker = worker_name();
+  std::size_t waiting = 0;
+  for (const auto& t : store.trials(study_id, false)) waiting += t.status == results::TrialStatus::kWaiting;
+  ProgressBar progress("trials", waiting);
+  int failed = 0;
+  while (const auto claim = store.claim(study_id, worker, environment)) {
+    const auto it = job_of_key.find(claim->trial.trial_key);
+    const auto dir = root / (it != job_of_key.end() ? std::to_string(it->second) : fmt::format("trial-{}", claim->trial.id));
+    ExecutedTrial executed;
+    try {
+      executed = execute_trial(store, *claim, trial_options(claim->trial), dir);
+    } catch (const Error& e) {  // the stored config no longer decodes
+      store.fail(claim->trial.id, worker, e.what());
+      executed = {false, e.what()};
+    }
+    failed += !executed.completed;
+    progress.set_postfix(fmt::format("{} failed", failed));
+    progress.advance();
+  }
+  progress.finish();
+  return failed;
+}
 
 int sweep_command(const SweepCommand& command) {
   const JobRequest request{command.config_file, command.overrides, command.multirun};
@@ -33,6 +78,7 @@ int sweep_command(const SweepCommand& command) {
   }
   const auto jobs = prepare_jobs(request);
   check_single_study(jobs);
+  for (const auto& job : jobs) with_context(fmt::format("job {}", job.number), [&] { check_runnable(job.options); });
   const auto& study_options = jobs.front().options.study;
 
   results::Store store(study_options.db);
@@ -42,6 +88,7 @@ int sweep_command(const SweepCommand& command) {
   const auto root = make_output_dir(".", /*multirun=*/true);
   write_sweep_file(root, command.config_file, command.overrides);
   std::vector<results::NewTrial> trials;
+  std::map<std::string, int> job_of_key;
   for (const auto& job : jobs) {
     write_job_files(root / std::to_string(job.number), job.config_yaml, job.overrides);
     results::NewTrial trial;
@@ -52,22 +99,39 @@ int sweep_command(const SweepCommand& command) {
     trial.seed = job.options.seed;
     trial.max_attempts = study_options.max_attempts;
     trials.push_back(std::move(trial));
+    job_of_key[job.trial_key] = job.number;
   }
   store.enqueue(study.id, trials);
+  if (retried) fmt::print("sweep: requeued {} failed trial(s) with attempts left\n", retried);
 
-  int complete = 0, waiting = 0, failed = 0;
+  const int failed = run_waiting_trials(store, study.id, root, job_of_key);
+
+  Table table({"job", "trial", "status", "latency ms", "overrides", "error"}, {true, true, false, true, false, false});
+  int complete = 0;
   for (const auto& job : jobs) {
     const auto row = store.find_trial(study.id, job.trial_key);
     if (!row) continue;
-    complete += row->status == results::TrialStatus::kComplete;
-    waiting += row->status == results::TrialStatus::kWaiting;
-    failed += row->status == results::TrialStatus::kFailed;
+    const auto full = store.trial(row->id);
+    complete += full.status == results::TrialStatus::kComplete;
+    table.add_row({std::to_string(job.number), std::to_string(full.id), std::string(results::to_string(full.status)), latency_of(full),
+                   overrides_of(full), full.error.value_or("")});
   }
-  fmt::print("sweep: {} jobs in study '{}' ({}): {} complete, {} waiting, {} failed{}; job configs in {}\n", jobs.size(), study.name,
-             study_options.db, complete, waiting, failed, retried ? fmt::format(" ({} failed trials requeued)", retried) : "",
-             root.string());
-  if (waiting == 0) return failed == 0 ? 0 : 1;
-  not_built("sweep", fmt::format("running the {} waiting trials needs the CogVideoX model and the trial runner", waiting));
+  fmt::print("{}", table.render());
+  fmt::print("sweep: {} of {} jobs complete in study '{}' ({}); {} failed this run; outputs in {}\n", complete, jobs.size(), study.name,
+             study_options.db, failed, root.string());
+  return complete == static_cast<int>(jobs.size()) ? 0 : 1;
+}
+
+int worker_command(const WorkerCommand& command) {
+  results::StoreOptions options;
+  options.create_if_missing = false;
+  results::Store store(command.db, options);
+  const auto study = store.find_study(command.study);
+  if (!study) fail(ErrorKind::kConfig, "{}: no study named '{}'", command.db, command.study);
+  const auto root = make_output_dir(".", /*multirun=*/true);
+  const int failed = run_waiting_trials(store, study->id, root, {});
+  fmt::print("worker: no waiting trials left in study '{}'; {} failed in this process; outputs in {}\n", study->name, failed, root.string());
+  return failed == 0 ? 0 : 1;
 }
 
 }  // namespace astraea::driver

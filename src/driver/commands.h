@@ -2,7 +2,11 @@
 // failures are thrown as astraea::Error and turned into one line by main().
 #pragma once
 
+#include "results/store.h"
+
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,7 +16,9 @@ namespace astraea::driver {
 struct RunCommand {
   std::string config_file;
   std::vector<std::string> overrides;
-  bool print_config = false;  // --cfg: print the resolved config and run nothing
+  bool print_config = false;               // --cfg: print the resolved config and run nothing
+  std::optional<std::int64_t> from_trial;  // re-run a recorded trial's exact config
+  std::string db;                          // the database of --from-trial
 };
 int run_command(const RunCommand& command);
 
@@ -24,6 +30,13 @@ struct SweepCommand {
 };
 int sweep_command(const SweepCommand& command);
 
+struct WorkerCommand {
+  std::string db;
+  std::string study;
+};
+// Claims and runs the study's WAITING trials until none is left; one process per GPU.
+int worker_command(const WorkerCommand& command);
+
 struct DbCommand {
   std::string action;  // ls | show
   std::string db;
@@ -31,6 +44,11 @@ struct DbCommand {
   std::optional<std::int64_t> trial;
 };
 int db_command(const DbCommand& command);
+
+// Claims and runs WAITING trials of the study until none is left; returns how many failed.
+// `job_of_key` names the output subdirectory of trials enqueued by this invocation.
+int run_waiting_trials(results::Store& store, std::int64_t study_id, const std::filesystem::path& root,
+                       const std::map<std::string, int>& job_of_key);
 
 // For subcommands whose capability belongs to a later part of the project: says so, exits 3.
 [[noreturn]] void not_built(const std::string& subcommand, const std::string& needs);

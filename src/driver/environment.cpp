@@ -63,8 +63,9 @@ void fill_cuda(results::EnvironmentRecord& env) {
 results::EnvironmentRecord capture_environment() {
   results::EnvironmentRecord env;
   const std::string git = fmt::format("git -C '{}' ", ASTRAEA_SOURCE_DIR);
-  env.git_commit = command_output(git + "rev-parse HEAD 2>/dev/null");
-  if (env.git_commit.empty()) env.git_commit = "unknown";
+  env.git_commit = command_output(git + "rev-parse --verify --quiet HEAD 2>/dev/null");
+  constexpr std::size_t kShaLength = 40;
+  if (env.git_commit.size() != kShaLength) env.git_commit = "unknown";
   env.git_dirty = !command_output(git + "status --porcelain --untracked-files=no 2>/dev/null").empty();
   env.compiler = compiler_description();
   env.torch_version = ASTRAEA_TORCH_VERSION;

@@ -36,9 +36,12 @@ int dispatch(int argc, char** argv) {
 
   RunCommand run;
   auto* run_app = app.add_subcommand("run", "Run one configuration as one trial");
-  run_app->add_option("config", run.config_file, "Study config, e.g. experiments/quickstart.yaml")->required();
+  run_app->add_option("config", run.config_file, "Study config, e.g. experiments/quickstart.yaml");
   run_app->add_option("overrides", run.overrides, "Hydra-style overrides: key=value +key=value ~key group=option");
   run_app->add_flag("--cfg", run.print_config, "Print the resolved config and run nothing");
+  run_app->add_option("--from-trial", run.from_trial, "Re-run the exact config of a recorded trial (config may then be omitted)");
+  run.db = default_db();
+  run_app->add_option("--db", run.db, "Database of --from-trial (default $ASTRAEA_DB or astraea.db)");
 
   SweepCommand sweep;
   auto* sweep_app = app.add_subcommand("sweep", "Run the cartesian product of the sweeps, one trial per job; re-running resumes");
@@ -55,10 +58,10 @@ int dispatch(int argc, char** argv) {
   search_app->add_option("--workers", workers, "Evaluator processes")->check(CLI::PositiveNumber);
   search_app->add_option("--resume", resume, "Resume this study");
 
-  std::string worker_db, worker_study;
-  auto* worker_app = app.add_subcommand("worker", "An extra evaluator process (one per GPU)");
-  worker_app->add_option("--db", worker_db, "Results database")->required();
-  worker_app->add_option("--study", worker_study, "Study to work on")->required();
+  WorkerCommand worker;
+  auto* worker_app = app.add_subcommand("worker", "An extra evaluator process (one per GPU): runs a study's waiting trials");
+  worker_app->add_option("--db", worker.db, "Results database")->required();
+  worker_app->add_option("--study", worker.study, "Study to work on")->required();
 
   auto* export_app = app.add_subcommand("export", "Export results");
   auto* pareto_app = export_app->add_subcommand("pareto", "Pareto table of a study");
@@ -103,14 +106,17 @@ int dispatch(int argc, char** argv) {
     return kExitOk;
   }
 
-  if (run_app->parsed()) return run_command(run);
+  if (run_app->parsed()) {
+    if (run.config_file.empty() && !run.from_trial) throw astraea::Error("run needs a config file or --from-trial ID", astraea::ErrorKind::kConfig);
+    return run_command(run);
+  }
   if (sweep_app->parsed()) return sweep_command(sweep);
   if (db_app->parsed()) {
     db.action = ls_app->parsed() ? "ls" : "show";
     return db_command(db);
   }
   if (search_app->parsed()) not_built("search", "the evolutionary search needs the trial runner and the search module");
-  if (worker_app->parsed()) not_built("worker", "evaluating trials needs the CogVideoX model and the trial runner");
+  if (worker_app->parsed()) return worker_command(worker);
   if (export_app->parsed()) not_built("export pareto", "Pareto fronts need the search module");
   if (bench_app->parsed()) not_built("bench", "benchmarks need the model and the CUDA kernels");
   if (train_app->parsed()) not_built("train", "training needs the embedded tiny model and its procedural world");

@@ -221,3 +221,21 @@ TEST_CASE("claims: heartbeats keep a trial; a per-trial limit overrides the stor
   REQUIRE(lost);
   CHECK(lost->mentions("already FAILED"));
 }
+
+TEST_CASE("claim_trial takes one particular waiting trial", "[results][claims]") {
+  ScratchDir dir;
+  const auto path = dir / "targeted.db";
+  const auto study = make_study(path, 3);
+  Store store(path);
+  const auto second = store.find_trial(study, "trial-1");
+  REQUIRE(second);
+  const auto claim = store.claim_trial(second->id, "runner");
+  REQUIRE(claim);
+  CHECK(claim->trial.id == second->id);
+  CHECK(claim->trial.status == TrialStatus::kRunning);
+  CHECK(claim->trial.attempts == 1);
+  CHECK_FALSE(store.claim_trial(second->id, "other"));  // already RUNNING
+  const auto next = store.claim(study, "worker");         // the queue still starts at number 0
+  REQUIRE(next);
+  CHECK(next->trial.trial_key == "trial-0");
+}

@@ -1,0 +1,19 @@
+// Full attention over every token: the identity accelerator every other method is measured
+// against. Attention runs through at::scaled_dot_product_attention (cuDNN or flash on GPU).
+#pragma once
+
+#include "attention/accelerator.h"
+
+namespace astraea::attention {
+
+class DenseAccelerator final : public Accelerator {
+ public:
+  std::string name() const override { return "dense"; }
+  void begin_step(int, int) override {}
+  RowSelection select_rows(int, const at::Tensor&) override { return {}; }
+  at::Tensor attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const VideoLayout& layout,
+                       const RowSelection& rows) override;
+  at::Tensor finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) override;
+};
+
+}  // namespace astraea::attention

@@ -1,0 +1,28 @@
+// Runs one trial: builds the model (checkpoint or seeded random weights), the accelerator and the
+// sampler from typed options, generates every (prompt, seed) pair, writes the latents as
+// artifacts and returns the metrics to record.
+#pragma once
+
+#include "config/experiment_options.h"
+#include "results/store.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace astraea::driver {
+
+struct TrialResult {
+  std::vector<results::Metric> metrics;
+  std::vector<results::Artifact> artifacts;
+  std::string summary;  // one line for the terminal
+};
+
+// Throws (before any work starts) if the options ask for something this build cannot run:
+// kNotBuilt for methods of later parts, kConfig for shapes the model cannot take or a GPU
+// that is not there.
+void check_runnable(const config::ExperimentOptions& options);
+
+TrialResult run_trial(const config::ExperimentOptions& options, const std::filesystem::path& output_dir);
+
+}  // namespace astraea::driver

@@ -1,0 +1,125 @@
+#include "model/cogvideox_block.h"
+
+#include <ATen/ATen.h>
+#include <torch/nn/modules/dropout.h>
+
+namespace astraea::model {
+namespace {
+
+constexpr double kQkNormEps = 1e-6;
+constexpr int kAdaLnChunks = 6;
+constexpr int kFeedForwardMultiplier = 4;
+
+// x [B, N, D] gathered at idx [B, k] -> [B, k, D].
+at::Tensor gather_tokens(const at::Tensor& x, const at::Tensor& idx) {
+  return at::gather(x, 1, idx.unsqueeze(-1).expand({idx.size(0), idx.size(1), x.size(2)}));
+}
+
+}  // namespace
+
+LayerNormZeroImpl::LayerNormZeroImpl(int conditioning_dim, int dim, double eps, bool affine) {
+  linear_ = register_module("linear", torch::nn::Linear(conditioning_dim, kAdaLnChunks * dim));
+  norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(eps).elementwise_affine(affine)));
+}
+
+LayerNormZeroImpl::Result LayerNormZeroImpl::forward(const at::Tensor& video, const at::Tensor& text, const at::Tensor& temb) {
+  const auto chunks = linear_(at::silu(temb)).chunk(kAdaLnChunks, 1);  // shift, scale, gate, e_shift, e_scale, e_gate
+  auto per_token = [](const at::Tensor& t) { return t.unsqueeze(1); };
+  Result r;
+  r.video = norm_(video) * (1 + per_token(chunks[1])) + per_token(chunks[0]);
+  r.text = norm_(text) * (1 + per_token(chunks[4])) + per_token(chunks[3]);
+  r.gate = per_token(chunks[2]);
+  r.text_gate = per_token(chunks[5]);
+  return r;
+}
+
+JointAttentionImpl::JointAttentionImpl(int dim, int heads, int head_dim, bool bias) : heads_(heads), head_dim_(head_dim) {
+  norm_q_ = register_module("norm_q", torch::nn::LayerNorm(torch::nn::LayerNormOptions({head_dim}).eps(kQkNormEps)));
+  norm_k_ = register_module("norm_k", torch::nn::LayerNorm(torch::nn::LayerNormOptions({head_dim}).eps(kQkNormEps)));
+  to_q_ = register_module("to_q", torch::nn::Linear(torch::nn::LinearOptions(dim, dim).bias(bias)));
+  to_k_ = register_module("to_k", torch::nn::Linear(torch::nn::LinearOptions(dim, dim).bias(bias)));
+  to_v_ = register_module("to_v", torch::nn::Linear(torch::nn::LinearOptions(dim, dim).bias(bias)));
+  out_proj_ = torch::nn::Linear(torch::nn::LinearOptions(dim, dim).bias(true));
+  to_out_ = register_module("to_out", torch::nn::ModuleList(out_proj_, torch::nn::Dropout(0.0)));
+}
+
+at::Tensor JointAttentionImpl::split_heads(const at::Tensor& x) const {
+  return x.view({x.size(0), x.size(1), heads_, head_dim_}).transpose(1, 2);
+}
+
+at::Tensor JointAttentionImpl::rotate_video_rows(const at::Tensor& x, const RotaryEmbedding& rope, const at::Tensor& row_index,
+                                                 int text_tokens) const {
+  // x: [B, h, L + k, d]; rows L.. are video tokens (all of them, or those in row_index).
+  const auto text = x.slice(2, 0, text_tokens);
+  const auto video = x.slice(2, text_tokens);
+  RotaryEmbedding table{rope.cos.to(x.device()), rope.sin.to(x.device())};
+  if (row_index.defined()) {
+    // Per-batch rows: [B, k, d] tables, broadcast over heads.
+    auto pick = [&](const at::Tensor& t) { return t.index_select(0, row_index.flatten()).view({row_index.size(0), 1, row_index.size(1), -1}); };
+    const auto cos = pick(table.cos), sin = pick(table.sin);
+    const auto pairs = video.reshape({video.size(0), video.size(1), video.size(2), -1, 2});
+    const auto rotated = at::stack({-pairs.select(-1, 1), pairs.select(-1, 0)}, -1).flatten(3);
+    const auto out = (video.to(at::kFloat) * cos + rotated.to(at::kFloat) * sin).to(video.scalar_type());
+    return at::cat({text, out}, 2);
+  }
+  return at::cat({text, apply_rotary(video, table)}, 2);
+}
+
+at::Tensor JointAttentionImpl::forward(const at::Tensor& query_rows, const at::Tensor& all_rows, const attention::RowSelection& rows,
+                                       const std::optional<RotaryEmbedding>& rope, const attention::VideoLayout& layout,
+                                       attention::Accelerator& accelerator, int layer) {
+  auto q = norm_q_(split_heads(to_q_(query_rows)));  // [B, h, L + k, d]
+  auto k = norm_k_(split_heads(to_k_(all_rows)));    // [B, h, L + N, d]
+  auto v = split_heads(to_v_(all_rows));
+  if (rope) {
+    q = rotate_video_rows(q, *rope, rows.indices, layout.text_tokens);
+    k = rotate_video_rows(k, *rope, at::Tensor(), layout.text_tokens);
+  }
+  const auto o = accelerator.attention(layer, q, k, v, layout, rows);  // [B, h, L + k, d]
+  return out_proj_(o.transpose(1, 2).reshape({o.size(0), o.size(2), heads_ * head_dim_}));
+}
+
+GeluProjectionImpl::GeluProjectionImpl(int in, int out, bool bias) {
+  proj_ = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias)));
+}
+
+at::Tensor GeluProjectionImpl::forward(const at::Tensor& x) { return at::gelu(proj_(x), "tanh"); }
+
+FeedForwardImpl::FeedForwardImpl(int dim, int inner_dim, bool bias) {
+  in_ = GeluProjection(dim, inner_dim, bias);
+  out_ = torch::nn::Linear(torch::nn::LinearOptions(inner_dim, dim).bias(bias));
+  register_module("net", torch::nn::ModuleList(in_, torch::nn::Dropout(0.0), out_));
+}
+
+at::Tensor FeedForwardImpl::forward(const at::Tensor& x) { return out_(in_(x)); }
+
+CogVideoXBlockImpl::CogVideoXBlockImpl(const CogVideoXConfig& config, int layer_index) : layer_(layer_index) {
+  const int d = config.inner_dim();
+  norm1_ = register_module("norm1", LayerNormZero(config.time_embed_dim, d, config.norm_eps, config.norm_elementwise_affine));
+  attn1_ = register_module("attn1", JointAttention(d, config.num_attention_heads, config.attention_head_dim, config.attention_bias));
+  norm2_ = register_module("norm2", LayerNormZero(config.time_embed_dim, d, config.norm_eps, config.norm_elementwise_affine));
+  ff_ = register_module("ff", FeedForward(d, kFeedForwardMultiplier * d, true));
+}
+
+CogVideoXBlockImpl::Output CogVideoXBlockImpl::forward(const at::Tensor& video, const at::Tensor& text, const at::Tensor& temb,
+                                                       const std::optional<RotaryEmbedding>& rope, const attention::VideoLayout& layout,
+                                                       attention::Accelerator& accelerator) {
+  const int64_t text_tokens = text.size(1);
+  const auto rows = accelerator.select_rows(layer_, video);
+  auto select = [&](const at::Tensor& t) { return rows.all() ? t : gather_tokens(t, rows.indices); };
+
+  const auto n1 = norm1_(video, text, temb);
+  const auto all_rows = at::cat({n1.text, n1.video}, 1);
+  const auto query_rows = rows.all() ? all_rows : at::cat({n1.text, select(n1.video)}, 1);
+  const auto attn = attn1_(query_rows, all_rows, rows, rope, layout, accelerator, layer_);
+  auto hidden = select(video) + n1.gate * attn.slice(1, text_tokens);
+  auto context = text + n1.text_gate * attn.slice(1, 0, text_tokens);
+
+  const auto n2 = norm2_(hidden, context, temb);
+  const auto ff = ff_(at::cat({n2.text, n2.video}, 1));
+  hidden = hidden + n2.gate * ff.slice(1, text_tokens);
+  context = context + n2.text_gate * ff.slice(1, 0, text_tokens);
+  return {accelerator.finish_block(layer_, rows, hidden), context};
+}
+
+}  // namespace astraea::model
