@@ -37,6 +37,17 @@ struct WorkerCommand {
 // Claims and runs the study's WAITING trials until none is left; one process per GPU.
 int worker_command(const WorkerCommand& command);
 
+struct BenchModelCommand {
+  std::string config_file;
+  std::vector<std::string> overrides;
+  int warmup = 2;
+  int repeats = 5;
+  bool generation = true;  // also time one full generation
+  std::string json_out;    // also write the numbers as JSON
+};
+// Times one CFG forward (median of N after warm-up) and one generation; prints a table.
+int bench_model_command(const BenchModelCommand& command);
+
 struct DbCommand {
   std::string action;  // ls | show
   std::string db;

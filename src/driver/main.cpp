@@ -72,10 +72,21 @@ int dispatch(int argc, char** argv) {
   pareto_app->add_option("--plot", export_plot, "Also write a plot (PNG)");
   export_app->require_subcommand(1);
 
-  std::string bench_target;
   auto* bench_app = app.add_subcommand("bench", "Performance harness; prints a table");
-  bench_app->add_option("target", bench_target, "attention|model|e2e")->required()->check(CLI::IsMember({"attention", "model", "e2e"}));
-  bench_app->allow_extras();
+  bench_app->require_subcommand(1);
+  BenchModelCommand bench_model;
+  bool no_generation = false;
+  auto* bench_model_app = bench_app->add_subcommand("model", "Time one CFG forward of the transformer and one generation");
+  bench_model_app->add_option("config", bench_model.config_file, "Config, e.g. experiments/bench/cogvideox_5b.yaml")->required();
+  bench_model_app->add_option("overrides", bench_model.overrides, "Overrides");
+  bench_model_app->add_option("--warmup", bench_model.warmup, "Untimed forwards first")->capture_default_str();
+  bench_model_app->add_option("--repeats", bench_model.repeats, "Timed forwards (the median is reported)")->capture_default_str();
+  bench_model_app->add_flag("--no-generation", no_generation, "Skip the full generation");
+  bench_model_app->add_option("--json", bench_model.json_out, "Also write the numbers to this JSON file");
+  auto* bench_attention_app = bench_app->add_subcommand("attention", "Sparse attention kernels against cuDNN SDPA and FlexAttention");
+  bench_attention_app->allow_extras();
+  auto* bench_e2e_app = bench_app->add_subcommand("e2e", "End-to-end scaling over GPUs");
+  bench_e2e_app->allow_extras();
 
   std::string train_config;
   auto* train_app = app.add_subcommand("train", "Train the embedded tiny model");
@@ -118,7 +129,12 @@ int dispatch(int argc, char** argv) {
   if (search_app->parsed()) not_built("search", "the evolutionary search needs the trial runner and the search module");
   if (worker_app->parsed()) return worker_command(worker);
   if (export_app->parsed()) not_built("export pareto", "Pareto fronts need the search module");
-  if (bench_app->parsed()) not_built("bench", "benchmarks need the model and the CUDA kernels");
+  if (bench_model_app->parsed()) {
+    bench_model.generation = !no_generation;
+    return bench_model_command(bench_model);
+  }
+  if (bench_attention_app->parsed()) not_built("bench attention", "the sparse attention kernels are not built yet");
+  if (bench_e2e_app->parsed()) not_built("bench e2e", "multi-GPU generation is not built yet");
   if (train_app->parsed()) not_built("train", "training needs the embedded tiny model and its procedural world");
   std::fprintf(stderr, "%s", app.help().c_str());
   return kExitUsage;

@@ -5,15 +5,13 @@
 #include "core/hash.h"
 #include "core/progress.h"
 #include "core/rng.h"
-#include "model/checkpoint.h"
+#include "driver/model_setup.h"
 #include "model/cogvideox_transformer.h"
-#include "model/random_init.h"
 #include "model/safetensors_file.h"
 #include "pipeline/generation.h"
 #include "pipeline/prompt_embeddings.h"
 
 #include <ATen/ATen.h>
-#include <torch/cuda.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -21,84 +19,8 @@
 namespace astraea::driver {
 namespace {
 
-// Streams of the trial seed, so weights, embeddings and noise never share random numbers.
-constexpr std::uint64_t kWeightStream = 1;
+// Stream of the trial seed for the prompt embeddings, apart from the weights' and the noise's.
 constexpr std::uint64_t kEmbeddingStream = 2;
-
-struct LatentShape {
-  int frames, height, width;
-};
-
-model::CogVideoXConfig to_model_config(const config::ModelOptions& m) {
-  model::CogVideoXConfig c;
-  c.num_attention_heads = m.num_attention_heads;
-  c.attention_head_dim = m.attention_head_dim;
-  c.in_channels = m.in_channels;
-  c.out_channels = m.out_channels;
-  c.time_embed_dim = m.time_embed_dim;
-  c.text_embed_dim = m.text_embed_dim;
-  c.num_layers = m.num_layers;
-  c.sample_width = m.sample_width;
-  c.sample_height = m.sample_height;
-  c.sample_frames = m.sample_frames;
-  c.patch_size = m.patch_size;
-  if (m.patch_size_t > 0) c.patch_size_t = m.patch_size_t;
-  c.temporal_compression_ratio = m.temporal_compression_ratio;
-  c.max_text_seq_length = m.max_text_seq_length;
-  c.spatial_interpolation_scale = m.spatial_interpolation_scale;
-  c.temporal_interpolation_scale = m.temporal_interpolation_scale;
-  c.use_rotary_positional_embeddings = m.use_rotary_positional_embeddings;
-  c.use_learned_positional_embeddings = m.use_learned_positional_embeddings;
-  c.patch_bias = m.patch_bias;
-  return c;
-}
-
-LatentShape latent_shape(const config::ExperimentOptions& o) {
-  const auto& m = o.model;
-  const auto& v = o.video;
-  if ((v.frames - 1) % m.temporal_compression_ratio != 0) {
-    fail(ErrorKind::kConfig, "video.frames={}: must be 1 + a multiple of model.temporal_compression_ratio ({})", v.frames, m.temporal_compression_ratio);
-  }
-  const int unit = m.vae_scale_factor_spatial * m.patch_size;
-  if (v.height % unit != 0 || v.width % unit != 0) {
-    fail(ErrorKind::kConfig, "video {}x{}: height and width must be multiples of vae_scale_factor_spatial x patch_size = {}", v.height, v.width,
-         unit);
-  }
-  return {(v.frames - 1) / m.temporal_compression_ratio + 1, v.height / m.vae_scale_factor_spatial, v.width / m.vae_scale_factor_spatial};
-}
-
-at::Device pick_device(const std::string& requested) {
-  const bool gpu = torch::cuda::is_available();
-  if (requested == "cuda" && !gpu) fail(ErrorKind::kConfig, "model.device=cuda, but no CUDA GPU is available");
-  return (requested == "cuda" || (requested == "auto" && gpu)) ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
-}
-
-at::ScalarType pick_dtype(const std::string& name) {
-  if (name == "bfloat16") return at::kBFloat16;
-  if (name == "float16") return at::kHalf;
-  return at::kFloat;
-}
-
-double median(std::vector<double> values) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  const std::size_t mid = values.size() / 2;
-  return values.size() % 2 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
-}
-
-model::CogVideoXTransformer3D build_transformer(const config::ExperimentOptions& o, at::Device device, at::ScalarType dtype) {
-  model::CogVideoXTransformer3D transformer(to_model_config(o.model));
-  if (o.model.init == "checkpoint") {
-    with_context(fmt::format("model.weights '{}'", o.model.weights), [&] {
-      model::load_state_dict(*transformer, model::TensorSource(o.model.weights), dtype, device);
-    });
-  } else {
-    model::init_random_weights(*transformer, derive_seed(static_cast<std::uint64_t>(o.seed), {kWeightStream}));
-    transformer->to(device, dtype);
-  }
-  transformer->eval();
-  return transformer;
-}
 
 }  // namespace
 

@@ -9,6 +9,7 @@ namespace {
 constexpr double kQkNormEps = 1e-6;
 constexpr int kAdaLnChunks = 6;
 constexpr int kFeedForwardMultiplier = 4;
+constexpr int64_t kRopeHeadChunk = 8;
 
 // x [B, N, D] gathered at idx [B, k] -> [B, k, D].
 at::Tensor gather_tokens(const at::Tensor& x, const at::Tensor& idx) {
@@ -25,9 +26,10 @@ LayerNormZeroImpl::LayerNormZeroImpl(int conditioning_dim, int dim, double eps, 
 LayerNormZeroImpl::Result LayerNormZeroImpl::forward(const at::Tensor& video, const at::Tensor& text, const at::Tensor& temb) {
   const auto chunks = linear_(at::silu(temb)).chunk(kAdaLnChunks, 1);  // shift, scale, gate, e_shift, e_scale, e_gate
   auto per_token = [](const at::Tensor& t) { return t.unsqueeze(1); };
+  // norm(x) (1 + scale) + shift in one pass over the tokens.
   Result r;
-  r.video = norm_(video) * (1 + per_token(chunks[1])) + per_token(chunks[0]);
-  r.text = norm_(text) * (1 + per_token(chunks[4])) + per_token(chunks[3]);
+  r.video = at::addcmul(per_token(chunks[0]), norm_(video), 1 + per_token(chunks[1]));
+  r.text = at::addcmul(per_token(chunks[3]), norm_(text), 1 + per_token(chunks[4]));
   r.gate = per_token(chunks[2]);
   r.text_gate = per_token(chunks[5]);
   return r;
@@ -47,22 +49,26 @@ at::Tensor JointAttentionImpl::split_heads(const at::Tensor& x) const {
   return x.view({x.size(0), x.size(1), heads_, head_dim_}).transpose(1, 2);
 }
 
-at::Tensor JointAttentionImpl::rotate_video_rows(const at::Tensor& x, const RotaryEmbedding& rope, const at::Tensor& row_index,
-                                                 int text_tokens) const {
-  // x: [B, h, L + k, d]; rows L.. are video tokens (all of them, or those in row_index).
-  const auto text = x.slice(2, 0, text_tokens);
-  const auto video = x.slice(2, text_tokens);
-  RotaryEmbedding table{rope.cos.to(x.device()), rope.sin.to(x.device())};
-  if (row_index.defined()) {
-    // Per-batch rows: [B, k, d] tables, broadcast over heads.
-    auto pick = [&](const at::Tensor& t) { return t.index_select(0, row_index.flatten()).view({row_index.size(0), 1, row_index.size(1), -1}); };
-    const auto cos = pick(table.cos), sin = pick(table.sin);
-    const auto pairs = video.reshape({video.size(0), video.size(1), video.size(2), -1, 2});
-    const auto rotated = at::stack({-pairs.select(-1, 1), pairs.select(-1, 0)}, -1).flatten(3);
-    const auto out = (video.to(at::kFloat) * cos + rotated.to(at::kFloat) * sin).to(video.scalar_type());
-    return at::cat({text, out}, 2);
+void JointAttentionImpl::rotate_video_rows(at::Tensor& x, const RotaryEmbedding& rope, const at::Tensor& row_index, int text_tokens) const {
+  // x: [B, h, L + k, d]; rows L.. are video tokens (all of them, or those in row_index). Rotated in place.
+  auto video = x.slice(2, text_tokens);
+  if (!row_index.defined()) {
+    // A few heads at a time: the float32 temporaries stay a fraction of the tensor's size.
+    const RotaryEmbedding table{rope.cos.to(x.device()), rope.sin.to(x.device())};
+    for (int64_t h = 0; h < video.size(1); h += kRopeHeadChunk) {
+      auto heads = video.slice(1, h, std::min(h + kRopeHeadChunk, video.size(1)));
+      heads.copy_(apply_rotary(heads, table));  // casts back to x's dtype
+    }
+    return;
   }
-  return at::cat({text, apply_rotary(video, table)}, 2);
+  // Per-batch rows: [B, 1, k, d] tables, broadcast over heads.
+  auto pick = [&](const at::Tensor& t) {
+    return t.to(x.device()).index_select(0, row_index.flatten()).view({row_index.size(0), 1, row_index.size(1), -1});
+  };
+  const auto cos = pick(rope.cos), sin = pick(rope.sin);
+  const auto pairs = video.reshape({video.size(0), video.size(1), video.size(2), -1, 2});
+  const auto rotated = at::stack({-pairs.select(-1, 1), pairs.select(-1, 0)}, -1).flatten(3);
+  video.copy_(at::addcmul(video.to(at::kFloat) * cos, rotated.to(at::kFloat), sin));
 }
 
 at::Tensor JointAttentionImpl::forward(const at::Tensor& query_rows, const at::Tensor& all_rows, const attention::RowSelection& rows,
@@ -72,8 +78,8 @@ at::Tensor JointAttentionImpl::forward(const at::Tensor& query_rows, const at::T
   auto k = norm_k_(split_heads(to_k_(all_rows)));    // [B, h, L + N, d]
   auto v = split_heads(to_v_(all_rows));
   if (rope) {
-    q = rotate_video_rows(q, *rope, rows.indices, layout.text_tokens);
-    k = rotate_video_rows(k, *rope, at::Tensor(), layout.text_tokens);
+    rotate_video_rows(q, *rope, rows.indices, layout.text_tokens);
+    rotate_video_rows(k, *rope, at::Tensor(), layout.text_tokens);
   }
   const auto o = accelerator.attention(layer, q, k, v, layout, rows);  // [B, h, L + k, d]
   return out_proj_(o.transpose(1, 2).reshape({o.size(0), o.size(2), heads_ * head_dim_}));
@@ -83,7 +89,16 @@ GeluProjectionImpl::GeluProjectionImpl(int in, int out, bool bias) {
   proj_ = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias)));
 }
 
-at::Tensor GeluProjectionImpl::forward(const at::Tensor& x) { return at::gelu(proj_(x), "tanh"); }
+at::Tensor GeluProjectionImpl::forward(const at::Tensor& x) {
+  // On CUDA, cuBLASLt applies the bias and tanh-GELU in the GEMM epilogue. (The CPU version of
+  // _addmm_activation uses the erf GELU, so the CPU takes the two-step path.)
+  if (!x.is_cuda() || !proj_->bias.defined()) return at::gelu(proj_(x), "tanh");
+  const auto rows = x.reshape({-1, x.size(-1)});
+  const auto out = at::_addmm_activation(proj_->bias, rows, proj_->weight.t(), 1, 1, /*use_gelu=*/true);
+  auto sizes = x.sizes().vec();
+  sizes.back() = out.size(-1);
+  return out.view(sizes);
+}
 
 FeedForwardImpl::FeedForwardImpl(int dim, int inner_dim, bool bias) {
   in_ = GeluProjection(dim, inner_dim, bias);
@@ -108,17 +123,21 @@ CogVideoXBlockImpl::Output CogVideoXBlockImpl::forward(const at::Tensor& video, 
   const auto rows = accelerator.select_rows(layer_, video);
   auto select = [&](const at::Tensor& t) { return rows.all() ? t : gather_tokens(t, rows.indices); };
 
-  const auto n1 = norm1_(video, text, temb);
-  const auto all_rows = at::cat({n1.text, n1.video}, 1);
-  const auto query_rows = rows.all() ? all_rows : at::cat({n1.text, select(n1.video)}, 1);
-  const auto attn = attn1_(query_rows, all_rows, rows, rope, layout, accelerator, layer_);
-  auto hidden = select(video) + n1.gate * attn.slice(1, text_tokens);
-  auto context = text + n1.text_gate * attn.slice(1, 0, text_tokens);
-
-  const auto n2 = norm2_(hidden, context, temb);
-  const auto ff = ff_(at::cat({n2.text, n2.video}, 1));
-  hidden = hidden + n2.gate * ff.slice(1, text_tokens);
-  context = context + n2.text_gate * ff.slice(1, 0, text_tokens);
+  at::Tensor hidden, context;
+  {
+    const auto n1 = norm1_(video, text, temb);
+    const auto all_rows = at::cat({n1.text, n1.video}, 1);
+    const auto query_rows = rows.all() ? all_rows : at::cat({n1.text, select(n1.video)}, 1);
+    const auto attn = attn1_(query_rows, all_rows, rows, rope, layout, accelerator, layer_);
+    hidden = at::addcmul(select(video), n1.gate, attn.slice(1, text_tokens));
+    context = at::addcmul(text, n1.text_gate, attn.slice(1, 0, text_tokens));
+  }
+  {
+    const auto n2 = norm2_(hidden, context, temb);
+    const auto ff = ff_(at::cat({n2.text, n2.video}, 1));
+    hidden = at::addcmul(hidden, n2.gate, ff.slice(1, text_tokens));
+    context = at::addcmul(context, n2.text_gate, ff.slice(1, 0, text_tokens));
+  }
   return {accelerator.finish_block(layer_, rows, hidden), context};
 }
 

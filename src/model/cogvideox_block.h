@@ -44,7 +44,7 @@ class JointAttentionImpl : public torch::nn::Module {
 
  private:
   at::Tensor split_heads(const at::Tensor& x) const;  // [B, S, D] -> [B, heads, S, d]
-  at::Tensor rotate_video_rows(const at::Tensor& x, const RotaryEmbedding& rope, const at::Tensor& row_index, int text_tokens) const;
+  void rotate_video_rows(at::Tensor& x, const RotaryEmbedding& rope, const at::Tensor& row_index, int text_tokens) const;
 
   int heads_, head_dim_;
   torch::nn::Linear to_q_{nullptr}, to_k_{nullptr}, to_v_{nullptr};

@@ -113,11 +113,16 @@ RotaryEmbedding cogvideox_rotary_embedding(const CogVideoXConfig& config, int la
 }
 
 at::Tensor apply_rotary(const at::Tensor& x, const RotaryEmbedding& rope) {
-  const auto pairs = x.reshape({x.size(0), x.size(1), x.size(2), -1, 2});  // [B, h, S, d/2, 2]
-  const auto real = pairs.select(-1, 0), imag = pairs.select(-1, 1);
-  const auto rotated = at::stack({-imag, real}, -1).flatten(3);  // (-x1, x0) per pair
-  const auto cos = rope.cos.unsqueeze(0).unsqueeze(0), sin = rope.sin.unsqueeze(0).unsqueeze(0);
-  return (x.to(at::kFloat) * cos + rotated.to(at::kFloat) * sin).to(x.scalar_type());
+  // In float32, with as few live temporaries as possible: out = x cos + rot(x) sin, where
+  // rot(x) = (-x1, x0) per pair.
+  const auto xf = x.to(at::kFloat);
+  auto out = xf * rope.cos.unsqueeze(0).unsqueeze(0);
+  {
+    const auto pairs = xf.view({x.size(0), x.size(1), x.size(2), -1, 2});  // [B, h, S, d/2, 2]
+    const auto rotated = at::stack({-pairs.select(-1, 1), pairs.select(-1, 0)}, -1).flatten(3);
+    out.addcmul_(rotated, rope.sin.unsqueeze(0).unsqueeze(0));
+  }
+  return out;  // float32; callers cast or copy into x's dtype
 }
 
 }  // namespace astraea::model

@@ -41,7 +41,7 @@ RotaryEmbedding rotary_3d_slice(int head_dim, int grid_h, int grid_w, int frames
 RotaryEmbedding cogvideox_rotary_embedding(const CogVideoXConfig& config, int latent_frames, int latent_h, int latent_w);
 
 // Applies RoPE to the last dim of x [B, heads, S, d] with cos/sin [S, d]: pairs (2i, 2i+1) rotate,
-// computed in float32 and cast back to x's dtype.
+// computed in float32; the result is float32 (copy it into x's dtype).
 at::Tensor apply_rotary(const at::Tensor& x, const RotaryEmbedding& rope);
 
 }  // namespace astraea::model

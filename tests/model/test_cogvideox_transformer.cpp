@@ -4,6 +4,8 @@
 #include "model/oracle_fixture.h"
 #include "support/catch.h"
 
+#include <torch/cuda.h>
+
 using astraea::testing::max_relative_error;
 using astraea::testing::OracleFixture;
 
@@ -73,5 +75,31 @@ TEST_CASE("registered parameter names are exactly diffusers' state-dict keys", "
       if (key.rfind("oracle.", 0) != 0) theirs.insert(key);
     }
     CHECK(ours == theirs);
+  }
+}
+
+TEST_CASE("the CUDA path matches diffusers in fp32", "[model][oracle][gpu]") {
+  if (!torch::cuda::is_available()) {
+    WARN("no GPU: CUDA oracle test skipped");
+    return;
+  }
+  for (const char* name : {"cogvideox_tiny.safetensors", "cogvideox_rope.safetensors", "cogvideox_patch_t.safetensors"}) {
+    INFO(name);
+    OracleFixture f(name);
+    auto transformer = f.transformer();
+    transformer->to(at::kCUDA);
+    const auto hidden = f.oracle("hidden_states");
+    std::optional<astraea::model::RotaryEmbedding> rope;
+    if (f.config.use_rotary_positional_embeddings) {
+      const auto table = astraea::model::cogvideox_rotary_embedding(f.config, static_cast<int>(hidden.size(1)), static_cast<int>(hidden.size(3)),
+                                                                    static_cast<int>(hidden.size(4)));
+      rope = astraea::model::RotaryEmbedding{table.cos.cuda(), table.sin.cuda()};
+    }
+    astraea::attention::DenseAccelerator dense;
+    torch::NoGradGuard no_grad;
+    const auto out = transformer->forward(hidden.cuda(), f.oracle("encoder_hidden_states").cuda(), f.oracle("timestep").cuda(), rope, dense);
+    // cuBLAS and the fused attention kernels order their sums differently from the CPU.
+    constexpr double kCudaTolerance = 1e-4;
+    CHECK(max_relative_error(out.cpu(), f.oracle("output")) <= kCudaTolerance);
   }
 }

@@ -2,6 +2,7 @@
 // byte-for-byte comparisons, and child processes that report back through their exit status.
 #pragma once
 
+#include "support/remove_tree.h"
 #include "core/error.h"
 
 #include <sys/types.h>
@@ -33,10 +34,7 @@ class ScratchDir {
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
     path_ = pattern;
   }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
+  ~ScratchDir() { astraea::testing::remove_tree(path_); }
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
 

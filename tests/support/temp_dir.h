@@ -1,6 +1,8 @@
 // A fresh directory under the system temp dir, removed with everything in it when destroyed.
 #pragma once
 
+#include "support/remove_tree.h"
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -15,10 +17,7 @@ class TempDir {
     path_ = std::filesystem::temp_directory_path() / ("astraea-test-" + std::to_string(device()) + std::to_string(device()));
     std::filesystem::create_directories(path_);
   }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
+  ~TempDir() { remove_tree(path_); }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
