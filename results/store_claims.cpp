@@ -65,11 +65,18 @@ RequeueCounts Store::requeue_stale(std::int64_t study_id, double grace_seconds) 
 
 namespace {
 
-// Moves a WAITING trial chosen by `target` (a subquery or placeholder yielding one id) to RUNNING.
-constexpr const char* kClaimUpdate =
+// Both claims move one WAITING trial to RUNNING; they differ only in how the trial is picked.
+constexpr const char* kClaimNextSql =
     "UPDATE trials SET status = 'RUNNING', worker = ?2, attempts = attempts + 1, finished_at = NULL, "
     "started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-    "environment_id = coalesce(?3, environment_id) ";
+    "environment_id = coalesce(?3, environment_id) "
+    "WHERE id = (SELECT id FROM trials WHERE study_id = ?1 AND status = 'WAITING' ORDER BY number LIMIT 1) "
+    "AND status = 'WAITING' RETURNING id";
+constexpr const char* kClaimTrialSql =
+    "UPDATE trials SET status = 'RUNNING', worker = ?2, attempts = attempts + 1, finished_at = NULL, "
+    "started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+    "environment_id = coalesce(?3, environment_id) "
+    "WHERE id = ?1 AND status = 'WAITING' RETURNING id";
 
 }  // namespace
 
@@ -80,9 +87,7 @@ std::optional<Claim> Store::claim(std::int64_t study_id, const std::string& work
   Transaction transaction(*db_, TransactionKind::kImmediate);
   study(study_id);
   requeue_stale_in_transaction(study_id, options_.grace_seconds);
-  auto update = db_->prepare(std::string(kClaimUpdate) +
-                             "WHERE id = (SELECT id FROM trials WHERE study_id = ?1 AND status = 'WAITING' ORDER BY number LIMIT 1) "
-                             "AND status = 'WAITING' RETURNING id");
+  auto update = db_->prepare(kClaimNextSql);
   std::optional<std::int64_t> claimed;
   if (update.bind_all(study_id, worker, environment_id).step()) claimed = update.int64(0);
   update.run();
@@ -98,7 +103,7 @@ std::optional<Claim> Store::claim_trial(std::int64_t trial_id, const std::string
   if (worker.empty()) db_->fail(fmt::format("cannot claim trial {}: the worker name is empty", trial_id));
   Transaction transaction(*db_, TransactionKind::kImmediate);
   trial(trial_id, false);
-  auto update = db_->prepare(std::string(kClaimUpdate) + "WHERE id = ?1 AND status = 'WAITING' RETURNING id");
+  auto update = db_->prepare(kClaimTrialSql);
   const bool claimed = update.bind_all(trial_id, worker, environment_id).step();
   update.run();
   std::optional<Claim> result;
