@@ -47,6 +47,8 @@ ModelOptions decode_model(Reader r) {
   o.sample_frames = positive_int(r, "sample_frames", o.sample_frames);
   o.temporal_compression_ratio = positive_int(r, "temporal_compression_ratio", o.temporal_compression_ratio);
   o.vae_scale_factor_spatial = positive_int(r, "vae_scale_factor_spatial", o.vae_scale_factor_spatial);
+  o.vae = r.string("vae", o.vae);
+  o.vae_scaling_factor = r.number("vae_scaling_factor", o.vae_scaling_factor, kPositive);
   o.use_rotary_positional_embeddings = r.boolean("use_rotary_positional_embeddings", o.use_rotary_positional_embeddings);
   o.use_learned_positional_embeddings = r.boolean("use_learned_positional_embeddings", o.use_learned_positional_embeddings);
   o.patch_bias = r.boolean("patch_bias", o.patch_bias);

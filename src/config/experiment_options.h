@@ -39,6 +39,8 @@ struct ModelOptions {
   int sample_frames = 49;
   int temporal_compression_ratio = 4;   // pixel frames per latent frame (the VAE's)
   int vae_scale_factor_spatial = 8;     // pixels per latent pixel (the VAE's; 1 in pixel space)
+  std::string vae;                      // optional TorchScript decoder; latents are decoded into frames when set
+  double vae_scaling_factor = 1.15258426;  // 2B: 1.15258426; 5B and 1.5: 0.7
   bool use_rotary_positional_embeddings = false;
   bool use_learned_positional_embeddings = false;
   bool patch_bias = true;

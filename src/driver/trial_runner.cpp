@@ -1,6 +1,6 @@
 #include "driver/trial_runner.h"
 
-#include "attention/dense_accelerator.h"
+#include "driver/accelerator_factory.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/progress.h"
@@ -10,10 +10,12 @@
 #include "model/safetensors_file.h"
 #include "pipeline/generation.h"
 #include "pipeline/prompt_embeddings.h"
+#include "pipeline/vae_decoder.h"
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <optional>
 #include <filesystem>
 
 namespace astraea::driver {
@@ -25,11 +27,12 @@ constexpr std::uint64_t kEmbeddingStream = 2;
 }  // namespace
 
 void check_runnable(const config::ExperimentOptions& options) {
-  if (options.method.name != "dense") {
-    fail(ErrorKind::kNotBuilt, "method '{}' is not built yet (only 'dense' runs in this build)", options.method.name);
-  }
-  to_model_config(options.model).validate();
-  latent_shape(options);
+  const auto config = to_model_config(options.model);
+  config.validate();
+  const auto shape = latent_shape(options);
+  const std::int64_t tokens = config.max_text_seq_length + static_cast<std::int64_t>(shape.frames) * (shape.height / config.patch_size) *
+                                                               (shape.width / config.patch_size);
+  check_method_runnable(options.method, tokens, options.sampler.steps);
   pick_device(options.model.device);
 }
 
@@ -48,6 +51,9 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
                                                derive_seed(static_cast<std::uint64_t>(options.seed), {kEmbeddingStream}))
           : pipeline::load_prompt_embeddings(options.prompts.embeddings, prompt_count, config.max_text_seq_length, config.text_embed_dim);
 
+  std::optional<pipeline::VaeDecoder> vae;
+  if (!options.model.vae.empty()) vae.emplace(options.model.vae, options.model.vae_scaling_factor, device);
+
   TrialResult result;
   std::vector<double> totals;
   std::vector<std::vector<double>> per_step(static_cast<std::size_t>(options.sampler.steps));
@@ -56,7 +62,7 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   ProgressBar progress("generating", generations * static_cast<std::size_t>(options.sampler.steps));
   for (std::int64_t p = 0; p < prompt_count; ++p) {
     for (const auto seed : options.prompts.seeds) {
-      attention::DenseAccelerator accelerator;
+      const auto accelerator = make_accelerator(options.method, options.sampler.steps);
       pipeline::GenerationRequest request;
       request.prompt_embeds = embeddings.prompts.slice(0, p, p + 1);
       request.negative_prompt_embeds = embeddings.negative.slice(0, p, p + 1);
@@ -70,12 +76,19 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
       request.sampler.steps = options.sampler.steps;
       request.sampler.schedule.snr_shift_scale = options.sampler.snr_shift_scale;
       const auto generated =
-          pipeline::generate(transformer, request, accelerator, [&](int, std::int64_t, const at::Tensor&) { progress.advance(); });
+          pipeline::generate(transformer, request, *accelerator, [&](int, std::int64_t, const at::Tensor&) { progress.advance(); });
+      if (p == 0 && seed == options.prompts.seeds.front()) collect_method_metrics(*accelerator, result.metrics);
       if (!at::isfinite(generated.latents).all().item<bool>()) fail("prompt {} seed {}: the latents hold NaN or Inf", p, seed);
       const auto file = output_dir / fmt::format("latents_p{}_s{}.safetensors", p, seed);
       model::save_safetensors(file, {{"latents", generated.latents}}, {{"prompt_index", std::to_string(p)}, {"seed", std::to_string(seed)}});
       result.artifacts.push_back({"latents", file.filename().string(), file.string(), sha256_file_hex(file),
                                   static_cast<std::int64_t>(std::filesystem::file_size(file))});
+      if (vae) {
+        const auto frames_file = output_dir / fmt::format("frames_p{}_s{}.safetensors", p, seed);
+        model::save_safetensors(frames_file, {{"frames", vae->decode(generated.latents)}}, {{"layout", "[B, F, H, W, C] in [0, 1]"}});
+        result.artifacts.push_back({"frames", frames_file.filename().string(), frames_file.string(), sha256_file_hex(frames_file),
+                                    static_cast<std::int64_t>(std::filesystem::file_size(frames_file))});
+      }
       double total = 0;
       for (std::size_t s = 0; s < generated.step_ms.size(); ++s) {
         per_step[s].push_back(generated.step_ms[s]);
@@ -90,8 +103,8 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   for (std::size_t s = 0; s < per_step.size(); ++s) result.metrics.push_back({"step_ms", static_cast<std::int64_t>(s), median(per_step[s])});
   result.metrics.push_back({"peak_memory_bytes", 0, static_cast<double>(peak)});
   result.metrics.push_back({"generations", 0, static_cast<double>(generations)});
-  result.summary = fmt::format("{} generation(s) of {}x{}x{} latents on {} ({}), {} {} steps: median {:.1f} ms per generation; prompts: {}",
-                               generations, shape.frames, shape.height, shape.width, device.str(), options.model.dtype, options.sampler.steps,
+  result.summary = fmt::format("{}: {} generation(s) of {}x{}x{} latents on {} ({}), {} {} steps: median {:.1f} ms per generation; prompts: {}",
+                               options.method.name, generations, shape.frames, shape.height, shape.width, device.str(), options.model.dtype, options.sampler.steps,
                                options.sampler.name, median(totals), embeddings.source);
   return result;
 }

@@ -90,9 +90,21 @@ TEST_CASE("sweep runs one trial per job and resumes without repeating them", "[d
 
 TEST_CASE("a sweep including a method of a later part fails before recording anything", "[driver][cli]") {
   Workspace ws;
-  const auto r = run_cli("sweep experiments/quickstart.yaml -m method=dense,rainfusion", ws.path());
-  expect_one_line_error(r, kNotBuilt, "job 1: method 'rainfusion' is not built yet");
+  const auto r = run_cli("sweep experiments/quickstart.yaml -m method.name=dense,astraea_rainfusion", ws.path());
+  expect_one_line_error(r, kNotBuilt, "job 1: method 'astraea_rainfusion' (the combination) is not built yet");
   CHECK_FALSE(fs::exists(ws.path() / "astraea.db"));
+}
+
+TEST_CASE("dense, RainFusion and ASTRAEA all run through the CLI and record their statistics", "[driver][cli]") {
+  Workspace ws;
+  const auto r = run_cli("sweep experiments/quickstart.yaml -m sampler.steps=3 'prompts.texts=[a]' method=dense,rainfusion,astraea", ws.path());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("3 of 3 jobs complete") != std::string::npos);
+  const auto rainfusion = run_cli("db show --trial 2", ws.path());
+  CHECK(rainfusion.out.find("method=rainfusion") != std::string::npos);
+  CHECK(rainfusion.out.find("rainfusion_spatial_share") != std::string::npos);
+  CHECK(rainfusion.out.find("arm_time_share") != std::string::npos);
 }
 
 TEST_CASE("a trial that fails is recorded with its reason and the sweep goes on", "[driver][cli]") {

@@ -93,3 +93,25 @@ TEST_CASE("prompt embeddings of the wrong length are refused with one line namin
   const auto show = run_cli("db show --study quickstart", ws.path());
   CHECK(show.out.find("FAILED") != std::string::npos);
 }
+
+TEST_CASE("with a TorchScript VAE, run also decodes the latents into frames", "[driver][vae]") {
+  const astraea::model::SafetensorsFile fixture("tests/fixtures/cogvideox_pipeline_ddim.safetensors");
+  TempDir ws;
+  prepare(ws, fixture);
+  const auto vae = fs::path(ASTRAEA_SOURCE_DIR) / "tests/fixtures/tiny_vae.pt";
+  const auto r = run_cli(fmt::format("run experiments/quickstart.yaml model=oracle_tiny sampler.steps=1 video.frames=5 video.height=64 "
+                                     "video.width=64 prompts.embeddings=embeds.safetensors 'prompts.texts=[p]' 'prompts.seeds=[7]' "
+                                     "++model.vae={} ++model.vae_scaling_factor=0.7",
+                                     vae.string()),
+                         ws.path());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto day = *fs::directory_iterator(ws.path() / "outputs");
+  const auto run_dir = *fs::directory_iterator(day.path());
+  const astraea::model::SafetensorsFile frames(run_dir.path() / "frames_p0_s7.safetensors");
+  const auto video = frames.tensor("frames");
+  // 2 latent frames of 8x8 through the stand-in decoder (2x spatial upsampling, 3 channels).
+  CHECK(video.sizes() == at::IntArrayRef({1, 2, 16, 16, 3}));
+  CHECK(video.min().item<float>() >= 0.0f);
+  CHECK(video.max().item<float>() <= 1.0f);
+}

@@ -1,0 +1,63 @@
+#include "attention/arm.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace astraea::attention {
+namespace {
+
+// First frame that is not the sink; with a single frame the sink is the only frame to sample.
+int first_banded_frame(const VideoLayout& layout, bool first_frame_sink) { return first_frame_sink && layout.frames > 1 ? 1 : 0; }
+
+// Recall of a band with half-width floor(b * S') on the sampled rows and columns, per (B, h).
+at::Tensor band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, double sparsity) {
+  const at::Tensor index = sample.to(q.device());
+  const at::Tensor qs = q.index_select(2, index).to(at::kFloat);
+  const at::Tensor ks = k.index_select(2, index).to(at::kFloat);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
+  const at::Tensor probs = at::softmax(at::matmul(qs, ks.transpose(-2, -1)) * scale, -1);
+  const std::int64_t n = sample.size(0);
+  const auto half_width = static_cast<std::int64_t>(std::floor(bandwidth_for_sparsity(sparsity) * static_cast<double>(n)));
+  const at::Tensor pos = at::arange(n, index.options());
+  const at::Tensor in_band = (pos.unsqueeze(1) - pos.unsqueeze(0)).abs() <= half_width;
+  return ((probs * in_band).sum({-2, -1}) / probs.sum({-2, -1})).cpu();
+}
+
+}  // namespace
+
+at::Tensor arm_local_sample(const VideoLayout& layout, bool first_frame_sink) {
+  const std::int64_t start = layout.text_tokens + first_banded_frame(layout, first_frame_sink) * layout.frame_tokens();
+  return at::arange(start, start + layout.frame_tokens(), at::kLong);
+}
+
+at::Tensor arm_global_sample(const VideoLayout& layout, bool first_frame_sink) {
+  const int first = first_banded_frame(layout, first_frame_sink);
+  const std::int64_t omega = std::max(layout.frames - first, 1);
+  const std::int64_t start = layout.text_tokens + first * layout.frame_tokens();
+  return at::arange(start, layout.total_tokens(), omega, at::kLong);
+}
+
+ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const VideoLayout& layout, const ArmOptions& options) {
+  TORCH_CHECK(q.dim() == 4 && q.size(2) == layout.total_tokens(), "arm: q must be [B, h, ", layout.total_tokens(), ", d]; got ",
+              q.sizes());
+  TORCH_CHECK(k.sizes() == q.sizes(), "arm: k ", k.sizes(), " must match q ", q.sizes());
+  TORCH_CHECK(layout.frames >= 1 && layout.frame_tokens() >= 1, "arm: the layout has no video tokens");
+  ArmResult r;
+  r.temporal_recall = band_recall(q, k, arm_local_sample(layout, options.first_frame_sink), options.sparsity);
+  r.spatial_recall = band_recall(q, k, arm_global_sample(layout, options.first_frame_sink), options.sparsity);
+  const at::Tensor& rt = r.temporal_recall;
+  const at::Tensor& rs = r.spatial_recall;
+  const auto code = [](HeadPattern p) { return static_cast<std::int64_t>(p); };
+  if (options.three_way) {
+    r.patterns = at::where(rt >= options.alpha, code(HeadPattern::kTemporal),
+                           at::where(rs >= options.alpha, code(HeadPattern::kSpatial), code(HeadPattern::kTextural)));
+  } else {
+    r.patterns = at::where((rt > 0.95) | (rt > rs), code(HeadPattern::kTemporal), code(HeadPattern::kSpatial));
+  }
+  r.patterns = r.patterns.to(at::kLong);
+  return r;
+}
+
+}  // namespace astraea::attention

@@ -1,0 +1,43 @@
+// RainFusion's Adaptive Recognition Module (METHODS.md section 2.2): picks a head pattern per
+// (batch element, head) online from two small samples of the queries and keys.
+//
+//   local sample:  the tokens of one frame (the first frame after the sink); a band on it tests
+//                  whether attention is spatially local inside a frame -> recall R_t (temporal)
+//   global sample: every omega-th video token after the sink, omega = max(T', 1) with T' the
+//                  frames after the sink (T - 1 with the sink); a band on it tests a window of
+//                  frames -> R_s (spatial)
+//
+// Recall of a band on a sample of S' tokens = sum(softmax(q k^T / sqrt(d)) * band) / sum(softmax),
+// both sums over every sampled row and column, band half-width floor(b * S'), b = 1 - sqrt(s).
+#pragma once
+
+#include "attention/rainfusion_masks.h"
+#include "attention/video_layout.h"
+
+#include <ATen/core/Tensor.h>
+
+namespace astraea::attention {
+
+struct ArmOptions {
+  double sparsity = 0.5;
+  double alpha = 0.9;
+  // Three-way (paper): temporal if R_t >= alpha, else spatial if R_s >= alpha, else textural.
+  // Two-way (vendor code): temporal if R_t > 0.95 or R_t > R_s, else spatial.
+  bool three_way = true;
+  bool first_frame_sink = true;
+};
+
+struct ArmResult {
+  at::Tensor patterns;         // int64 [B, h] of HeadPattern codes, on the CPU
+  at::Tensor temporal_recall;  // float [B, h], R_t, on the CPU
+  at::Tensor spatial_recall;   // float [B, h], R_s, on the CPU
+};
+
+// q, k: [B, h, S, d] in frame-major order with S = layout.total_tokens().
+ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const VideoLayout& layout, const ArmOptions& options);
+
+// Video-token positions in the joint sequence of the two samples (int64, ascending).
+at::Tensor arm_local_sample(const VideoLayout& layout, bool first_frame_sink);
+at::Tensor arm_global_sample(const VideoLayout& layout, bool first_frame_sink);
+
+}  // namespace astraea::attention

@@ -1,0 +1,89 @@
+#include "attention/rainfusion_accelerator.h"
+
+#include <ATen/ATen.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace astraea::attention {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+bool same_layout(const VideoLayout& a, const VideoLayout& b) {
+  return a.text_tokens == b.text_tokens && a.frames == b.frames && a.height == b.height && a.width == b.width;
+}
+
+}  // namespace
+
+RainFusionAccelerator::RainFusionAccelerator(RainFusionSettings settings) : settings_(settings) {
+  TORCH_CHECK(settings_.sparsity >= 0.0 && settings_.sparsity <= 1.0, "rainfusion: sparsity ", settings_.sparsity, " is outside [0, 1]");
+  TORCH_CHECK(settings_.warmup >= 0.0 && settings_.warmup <= 1.0, "rainfusion: warmup ", settings_.warmup, " is outside [0, 1]");
+  TORCH_CHECK(settings_.block_size >= 1, "rainfusion: block_size ", settings_.block_size, " must be positive");
+  TORCH_CHECK(settings_.textural_stride >= 1, "rainfusion: textural_stride ", settings_.textural_stride, " must be positive");
+}
+
+void RainFusionAccelerator::begin_step(int step, int num_steps) {
+  TORCH_CHECK(num_steps >= 1 && step >= 0 && step < num_steps, "rainfusion: step ", step, " is outside 0..", num_steps - 1);
+  const auto warmup_steps = static_cast<int>(std::ceil(settings_.warmup * num_steps));
+  dense_ = step < warmup_steps;
+  stats_.heads_per_pattern_per_step.push_back({0, 0, 0});
+}
+
+const at::Tensor& RainFusionAccelerator::masks_for(const VideoLayout& layout, const at::Device& device) {
+  if (!mask_layout_ || !same_layout(*mask_layout_, layout) || masks_.device() != device) {
+    const auto make = [&](HeadPattern p) {
+      return pattern_mask(p, layout, settings_.sparsity, settings_.block_size, settings_.textural_stride, settings_.first_frame_sink);
+    };
+    masks_ = at::stack({make(HeadPattern::kSpatial), make(HeadPattern::kTemporal), make(HeadPattern::kTextural)}).to(device);
+    mask_layout_ = layout;
+  }
+  return masks_;
+}
+
+at::Tensor RainFusionAccelerator::attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                            const VideoLayout& layout, const RowSelection& rows) {
+  TORCH_CHECK(rows.all(), "rainfusion attention (layer ", layer, ") computes every row; got a row selection");
+  TORCH_CHECK(q.dim() == 4 && q.size(2) == layout.total_tokens(), "rainfusion attention (layer ", layer, "): q must be [B, h, ",
+              layout.total_tokens(), ", d]; got ", q.sizes());
+  TORCH_CHECK(k.sizes() == q.sizes() && v.size(2) == q.size(2), "rainfusion attention (layer ", layer, "): k ", k.sizes(), " and v ",
+              v.sizes(), " must match q ", q.sizes());
+  if (dense_) {
+    const auto start = Clock::now();
+    at::Tensor out = at::scaled_dot_product_attention(q, k, v);
+    stats_.attention_seconds += seconds_since(start);
+    return out;
+  }
+  auto start = Clock::now();
+  const ArmOptions options{settings_.sparsity, settings_.alpha, settings_.three_way, settings_.first_frame_sink};
+  const at::Tensor patterns = recognise_patterns(q, k, layout, options).patterns;
+  stats_.arm_seconds += seconds_since(start);
+
+  start = Clock::now();
+  const at::Tensor& masks = masks_for(layout, q.device());
+  if (stats_.heads_per_pattern_per_step.empty()) stats_.heads_per_pattern_per_step.push_back({0, 0, 0});
+  auto& counts = stats_.heads_per_pattern_per_step.back();
+  at::Tensor out = at::empty({q.size(0), q.size(1), q.size(2), v.size(3)}, v.options());
+  for (std::int64_t b = 0; b < q.size(0); ++b) {
+    for (int p = 0; p < kNumHeadPatterns; ++p) {
+      const at::Tensor heads = (patterns[b] == p).nonzero().flatten();
+      counts[p] += heads.numel();
+      if (heads.numel() == 0) continue;
+      const at::Tensor index = heads.to(q.device());
+      const at::Tensor o = at::scaled_dot_product_attention(q[b].index_select(0, index), k[b].index_select(0, index),
+                                                            v[b].index_select(0, index), masks[p]);
+      out[b].index_copy_(0, index, o);
+    }
+  }
+  stats_.attention_seconds += seconds_since(start);
+  return out;
+}
+
+at::Tensor RainFusionAccelerator::finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) {
+  TORCH_CHECK(rows.all(), "rainfusion finish_block (layer ", layer, ") expects every row");
+  return video_out;
+}
+
+}  // namespace astraea::attention

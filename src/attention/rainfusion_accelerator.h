@@ -1,0 +1,66 @@
+// RainFusion (METHODS.md section 2): after a dense warm-up, every (batch element, head) gets one
+// of three sparse patterns, chosen online by ARM, and attention runs under that pattern's mask.
+// Reference implementation: the masks are dense [S, S] booleans fed to
+// at::scaled_dot_product_attention, one call per (batch element, pattern) over the heads that
+// chose it; fine for small S, not a fast path.
+#pragma once
+
+#include "attention/accelerator.h"
+#include "attention/arm.h"
+#include "attention/rainfusion_masks.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace astraea::attention {
+
+struct RainFusionSettings {
+  double sparsity = 0.5;
+  double alpha = 0.9;
+  bool three_way = true;
+  bool first_frame_sink = true;
+  double warmup = 0.1;  // fraction of the steps that run dense attention
+  int textural_stride = 2;
+  int block_size = 128;
+};
+
+// Wall-clock shares are host-side steady-clock timings around the ARM and attention calls; on
+// CUDA they measure launch time unless the caller synchronizes, and they are not device times.
+struct RainFusionStats {
+  // One entry per begin_step; heads counted over every layer and batch element, indexed by
+  // HeadPattern (spatial, temporal, textural). Dense warm-up steps stay zero.
+  std::vector<std::array<std::int64_t, 3>> heads_per_pattern_per_step;
+  double arm_seconds = 0.0;
+  double attention_seconds = 0.0;
+};
+
+class RainFusionAccelerator final : public Accelerator {
+ public:
+  explicit RainFusionAccelerator(RainFusionSettings settings = {});
+
+  std::string name() const override { return "rainfusion"; }
+  void begin_step(int step, int num_steps) override;
+  RowSelection select_rows(int, const at::Tensor&) override { return {}; }
+  at::Tensor attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const VideoLayout& layout,
+                       const RowSelection& rows) override;
+  at::Tensor finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) override;
+
+  const RainFusionSettings& settings() const { return settings_; }
+  const RainFusionStats& stats() const { return stats_; }
+  // Whether the current step runs dense attention (warm-up).
+  bool dense_step() const { return dense_; }
+
+ private:
+  // [3, S, S] bool: the pattern masks for `layout` on `device`, indexed by HeadPattern.
+  const at::Tensor& masks_for(const VideoLayout& layout, const at::Device& device);
+
+  RainFusionSettings settings_;
+  RainFusionStats stats_;
+  bool dense_ = true;
+  std::optional<VideoLayout> mask_layout_;
+  at::Tensor masks_;
+};
+
+}  // namespace astraea::attention

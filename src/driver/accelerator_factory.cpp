@@ -1,0 +1,77 @@
+#include "driver/accelerator_factory.h"
+
+#include "attention/astraea_accelerator.h"
+#include "attention/dense_accelerator.h"
+#include "attention/rainfusion_accelerator.h"
+#include "core/error.h"
+
+#include <fmt/format.h>
+
+namespace astraea::driver {
+namespace {
+
+// RainFusion runs through its reference implementation, which materialises [S, S] masks; past
+// this length the block-sparse kernels are needed.
+constexpr std::int64_t kRainFusionReferenceMaxTokens = 8192;
+constexpr const char* kPatternNames[] = {"spatial", "temporal", "textural"};
+
+attention::AstraeaSettings astraea_settings(const config::AstraeaOptions& o, int steps) {
+  attention::AstraeaSettings s;
+  s.budget = o.budget.empty() ? std::vector<double>(static_cast<std::size_t>(steps), o.total_budget) : o.budget;
+  if (static_cast<int>(s.budget.size()) != steps && s.budget.size() != 1) {
+    fail(ErrorKind::kConfig, "method.budget has {} values, but the sampler runs {} steps (give one per step, or one for all)",
+         s.budget.size(), steps);
+  }
+  s.w_alpha = o.w_alpha;
+  s.w_beta = o.w_beta;
+  s.dense_steps = o.dense_steps;
+  return s;
+}
+
+attention::RainFusionSettings rainfusion_settings(const config::RainFusionOptions& o) {
+  attention::RainFusionSettings s;
+  s.sparsity = o.sparsity;
+  s.alpha = o.alpha;
+  s.three_way = o.decision == "three_way";
+  s.first_frame_sink = o.first_frame_sink;
+  s.warmup = o.warmup;
+  s.textural_stride = o.textural_stride;
+  s.block_size = o.block_size;
+  return s;
+}
+
+}  // namespace
+
+void check_method_runnable(const config::MethodOptions& method, std::int64_t tokens, int steps) {
+  if (method.name == "astraea_rainfusion") fail(ErrorKind::kNotBuilt, "method 'astraea_rainfusion' (the combination) is not built yet");
+  if (method.name == "rainfusion" && tokens > kRainFusionReferenceMaxTokens) {
+    fail(ErrorKind::kNotBuilt, "method 'rainfusion' at {} tokens needs the block-sparse CUDA kernels, which are not built yet "
+         "(the reference implementation stops at {} tokens)", tokens, kRainFusionReferenceMaxTokens);
+  }
+  if (method.name == "astraea") astraea_settings(method.astraea, steps);
+}
+
+std::unique_ptr<attention::Accelerator> make_accelerator(const config::MethodOptions& method, int steps) {
+  if (method.name == "dense") return std::make_unique<attention::DenseAccelerator>();
+  if (method.name == "astraea") return std::make_unique<attention::AstraeaAccelerator>(astraea_settings(method.astraea, steps));
+  if (method.name == "rainfusion") return std::make_unique<attention::RainFusionAccelerator>(rainfusion_settings(method.rainfusion));
+  fail(ErrorKind::kNotBuilt, "method '{}' is not built yet", method.name);
+}
+
+void collect_method_metrics(const attention::Accelerator& accelerator, std::vector<results::Metric>& metrics) {
+  const auto* rainfusion = dynamic_cast<const attention::RainFusionAccelerator*>(&accelerator);
+  if (!rainfusion) return;
+  const auto& stats = rainfusion->stats();
+  for (std::size_t step = 0; step < stats.heads_per_pattern_per_step.size(); ++step) {
+    const auto& counts = stats.heads_per_pattern_per_step[step];
+    const double total = static_cast<double>(counts[0] + counts[1] + counts[2]);
+    if (total == 0) continue;  // dense warm-up step
+    for (int p = 0; p < 3; ++p) {
+      metrics.push_back({fmt::format("rainfusion_{}_share", kPatternNames[p]), static_cast<std::int64_t>(step), counts[p] / total});
+    }
+  }
+  const double busy = stats.arm_seconds + stats.attention_seconds;
+  if (busy > 0) metrics.push_back({"arm_time_share", 0, stats.arm_seconds / busy});
+}
+
+}  // namespace astraea::driver

@@ -1,0 +1,24 @@
+// One accelerator per generation, from the typed method options: dense, RainFusion or ASTRAEA.
+#pragma once
+
+#include "attention/accelerator.h"
+#include "config/experiment_options.h"
+#include "results/store.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace astraea::driver {
+
+// Throws kNotBuilt for methods (or shapes) this build cannot run, before any work starts.
+// `tokens` is the joint sequence length the model will see.
+void check_method_runnable(const config::MethodOptions& method, std::int64_t tokens, int steps);
+
+std::unique_ptr<attention::Accelerator> make_accelerator(const config::MethodOptions& method, int steps);
+
+// Per-method statistics of one finished generation, as metrics (e.g. RainFusion's share of heads
+// per pattern at each step, ARM's share of the time); appended to `metrics`.
+void collect_method_metrics(const attention::Accelerator& accelerator, std::vector<results::Metric>& metrics);
+
+}  // namespace astraea::driver
