@@ -106,18 +106,7 @@ int bench_model_command(const BenchModelCommand& command) {
 
   std::optional<Timing> generation;
   if (command.generation) {
-    pipeline::GenerationRequest request;
-    request.prompt_embeds = text.slice(0, 0, 1);
-    request.negative_prompt_embeds = text.slice(0, 1, 2);
-    request.latent_frames = shape.frames;
-    request.latent_height = shape.height;
-    request.latent_width = shape.width;
-    request.seed = static_cast<std::uint64_t>(o.seed);
-    request.guidance_scale = o.sampler.guidance_scale;
-    request.dynamic_cfg = o.sampler.use_dynamic_cfg;
-    request.sampler.name = o.sampler.name;
-    request.sampler.steps = o.sampler.steps;
-    request.sampler.schedule.snr_shift_scale = o.sampler.snr_shift_scale;
+    const auto request = generation_request(o, shape, text.slice(0, 0, 1), text.slice(0, 1, 2), static_cast<std::uint64_t>(o.seed));
     const auto result = pipeline::generate(transformer, request, dense);
     Timing g;
     double total = 0;

@@ -68,6 +68,23 @@ at::ScalarType pick_dtype(const std::string& name) {
   return at::kFloat;
 }
 
+pipeline::GenerationRequest generation_request(const config::ExperimentOptions& o, const LatentShape& shape, const at::Tensor& prompt,
+                                               const at::Tensor& negative, std::uint64_t seed) {
+  pipeline::GenerationRequest request;
+  request.prompt_embeds = prompt;
+  request.negative_prompt_embeds = negative;
+  request.latent_frames = shape.frames;
+  request.latent_height = shape.height;
+  request.latent_width = shape.width;
+  request.seed = seed;
+  request.guidance_scale = o.sampler.guidance_scale;
+  request.dynamic_cfg = o.sampler.use_dynamic_cfg;
+  request.sampler.name = o.sampler.name;
+  request.sampler.steps = o.sampler.steps;
+  request.sampler.schedule.snr_shift_scale = o.sampler.snr_shift_scale;
+  return request;
+}
+
 double median(std::vector<double> values) {
   if (values.empty()) return 0.0;
   std::sort(values.begin(), values.end());

@@ -4,6 +4,7 @@
 
 #include "config/experiment_options.h"
 #include "model/cogvideox_transformer.h"
+#include "pipeline/generation.h"
 
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
@@ -27,6 +28,10 @@ c10::Device pick_device(const std::string& requested);
 c10::ScalarType pick_dtype(const std::string& name);
 
 model::CogVideoXTransformer3D build_transformer(const config::ExperimentOptions& o, c10::Device device, c10::ScalarType dtype);
+
+// The generation request for one (prompt, seed) under the options' sampler and guidance.
+pipeline::GenerationRequest generation_request(const config::ExperimentOptions& o, const LatentShape& shape, const at::Tensor& prompt,
+                                               const at::Tensor& negative, std::uint64_t seed);
 
 double median(std::vector<double> values);
 

@@ -63,20 +63,11 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   for (std::int64_t p = 0; p < prompt_count; ++p) {
     for (const auto seed : options.prompts.seeds) {
       const auto accelerator = make_accelerator(options.method, options.sampler.steps);
-      pipeline::GenerationRequest request;
-      request.prompt_embeds = embeddings.prompts.slice(0, p, p + 1);
-      request.negative_prompt_embeds = embeddings.negative.slice(0, p, p + 1);
-      request.latent_frames = shape.frames;
-      request.latent_height = shape.height;
-      request.latent_width = shape.width;
-      request.seed = static_cast<std::uint64_t>(seed);
-      request.guidance_scale = options.sampler.guidance_scale;
-      request.dynamic_cfg = options.sampler.use_dynamic_cfg;
-      request.sampler.name = options.sampler.name;
-      request.sampler.steps = options.sampler.steps;
-      request.sampler.schedule.snr_shift_scale = options.sampler.snr_shift_scale;
+      const auto request = generation_request(options, shape, embeddings.prompts.slice(0, p, p + 1), embeddings.negative.slice(0, p, p + 1),
+                                              static_cast<std::uint64_t>(seed));
       const auto generated =
           pipeline::generate(transformer, request, *accelerator, [&](int, std::int64_t, const at::Tensor&) { progress.advance(); });
+      // Method statistics (one set per trial) come from the first generation.
       if (p == 0 && seed == options.prompts.seeds.front()) collect_method_metrics(*accelerator, result.metrics);
       if (!at::isfinite(generated.latents).all().item<bool>()) fail("prompt {} seed {}: the latents hold NaN or Inf", p, seed);
       const auto file = output_dir / fmt::format("latents_p{}_s{}.safetensors", p, seed);
