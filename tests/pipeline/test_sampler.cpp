@@ -30,22 +30,28 @@ pipeline::NoiseSource replay(const OracleFixture& f) {
   };
 }
 
-void check_loop(const std::string& fixture, const std::string& sampler, double snr_shift, bool dynamic) {
-  OracleFixture f(fixture);
-  auto transformer = f.transformer();
-  attention::DenseAccelerator dense;
+// The fixture's prompt embeddings under the given sampler, CFG 6; the caller sets the shape.
+pipeline::GenerationRequest fixture_request(const OracleFixture& f, const std::string& sampler, double snr_shift, bool dynamic) {
   pipeline::GenerationRequest request;
   request.prompt_embeds = f.oracle("prompt_embeds");
   request.negative_prompt_embeds = f.oracle("negative_prompt_embeds");
-  const auto init = f.oracle("latents_init");
-  request.latent_frames = static_cast<int>(init.size(1));
-  request.latent_height = static_cast<int>(init.size(3));
-  request.latent_width = static_cast<int>(init.size(4));
   request.guidance_scale = 6.0;
   request.dynamic_cfg = dynamic;
   request.sampler.name = sampler;
   request.sampler.steps = 4;
   request.sampler.schedule.snr_shift_scale = snr_shift;
+  return request;
+}
+
+void check_loop(const std::string& fixture, const std::string& sampler, double snr_shift, bool dynamic) {
+  OracleFixture f(fixture);
+  auto transformer = f.transformer();
+  attention::DenseAccelerator dense;
+  auto request = fixture_request(f, sampler, snr_shift, dynamic);
+  const auto init = f.oracle("latents_init");
+  request.latent_frames = static_cast<int>(init.size(1));
+  request.latent_height = static_cast<int>(init.size(3));
+  request.latent_width = static_cast<int>(init.size(4));
   std::vector<at::Tensor> steps;
   const auto result = pipeline::generate(transformer, request, dense, [&](int, std::int64_t, const at::Tensor& l) { steps.push_back(l.clone()); },
                                          replay(f));
@@ -105,9 +111,7 @@ TEST_CASE("diffusers' CogVideoXPipeline end to end: same seed, same latents", "[
     OracleFixture f(fixture);
     auto transformer = f.transformer();
     attention::DenseAccelerator dense;
-    pipeline::GenerationRequest request;
-    request.prompt_embeds = f.oracle("prompt_embeds");
-    request.negative_prompt_embeds = f.oracle("negative_prompt_embeds");
+    auto request = fixture_request(f, sampler, shift, dynamic);
     const auto call = f.meta("pipeline_call");
     constexpr int kVaeSpatial = 8, kVaeTemporal = 4;
     request.latent_frames = (call.at("num_frames").get<int>() - 1) / kVaeTemporal + 1;
@@ -115,10 +119,7 @@ TEST_CASE("diffusers' CogVideoXPipeline end to end: same seed, same latents", "[
     request.latent_width = call.at("width").get<int>() / kVaeSpatial;
     request.seed = f.meta("seed").get<std::uint64_t>();
     request.guidance_scale = call.at("guidance_scale").get<double>();
-    request.dynamic_cfg = dynamic;
-    request.sampler.name = sampler;
     request.sampler.steps = call.at("num_inference_steps").get<int>();
-    request.sampler.schedule.snr_shift_scale = shift;
     const auto result = pipeline::generate(transformer, request, dense);
     CHECK(max_relative_error(result.latents, f.oracle("latents_final")) <= kLoopTolerance);
   }
