@@ -168,6 +168,29 @@ void Store::put_search_state(std::int64_t study_id, const std::string& key, std:
   transaction.commit();
 }
 
+std::vector<std::int64_t> Store::advance_search(std::int64_t study_id,
+                                               const std::vector<std::pair<std::string, std::string>>& states,
+                                               std::int64_t generation, const std::vector<NewTrial>& trials) {
+  require_writable(fmt::format("advance the search of study {} to generation {}", study_id, generation));
+  Transaction transaction(*db_, TransactionKind::kImmediate);
+  study(study_id);
+  for (const auto& [key, value] : states) {
+    db_->prepare(
+           "INSERT INTO search_state (study_id, key, value, generation) VALUES (?, ?, ?, ?) "
+           "ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value, generation = excluded.generation, "
+           "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
+        .bind_all(study_id, key)
+        .bind_blob(3, value)
+        .bind(4, generation)
+        .run();
+  }
+  std::vector<std::int64_t> ids;
+  ids.reserve(trials.size());
+  for (const auto& trial : trials) ids.push_back(enqueue_in_transaction(study_id, trial));
+  transaction.commit();
+  return ids;
+}
+
 std::optional<SearchState> Store::search_state(std::int64_t study_id, const std::string& key) const {
   auto select = db_->prepare("SELECT key, value, generation, updated_at FROM search_state WHERE study_id = ? AND key = ?");
   if (!select.bind_all(study_id, key).step()) return std::nullopt;

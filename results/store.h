@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace astraea::results {
@@ -175,6 +176,10 @@ class Store {
   // Throws if the worker no longer holds the trial (it was requeued or finished).
   void heartbeat(std::int64_t trial_id, const std::string& worker);
   RequeueCounts requeue_stale(std::int64_t study_id, double grace_seconds);
+  // A trial RUNNING under `worker`, whose process is known to be gone (e.g. a dead local pid),
+  // goes back to WAITING at once, or to FAILED when its attempts are used up. False if the
+  // trial is not RUNNING under that worker any more.
+  bool requeue_abandoned(std::int64_t trial_id, const std::string& worker);
   // Metrics and artifacts of a RUNNING trial held by `worker` (upserts).
   void record_metrics(std::int64_t trial_id, const std::string& worker, const std::vector<Metric>& metrics);
   void record_artifacts(std::int64_t trial_id, const std::string& worker, const std::vector<Artifact>& artifacts);
@@ -191,6 +196,10 @@ class Store {
   void put_search_state(std::int64_t study_id, const std::string& key, std::string_view value, std::int64_t generation);
   std::optional<SearchState> search_state(std::int64_t study_id, const std::string& key) const;
   std::vector<SearchState> search_states(std::int64_t study_id) const;
+  // One generation boundary of a search, in one transaction: upserts every (key, value) state at
+  // `generation` and enqueues the next generation's trials (known keys return the existing ids).
+  std::vector<std::int64_t> advance_search(std::int64_t study_id, const std::vector<std::pair<std::string, std::string>>& states,
+                                           std::int64_t generation, const std::vector<NewTrial>& trials);
 
   // Reading.
   std::vector<TrialRow> trials(std::int64_t study_id, bool with_metrics = true) const;

@@ -63,6 +63,26 @@ RequeueCounts Store::requeue_stale(std::int64_t study_id, double grace_seconds) 
   return counts;
 }
 
+bool Store::requeue_abandoned(std::int64_t trial_id, const std::string& worker) {
+  require_writable(fmt::format("requeue abandoned trial {}", trial_id));
+  Transaction transaction(*db_, TransactionKind::kImmediate);
+  const int failed = db_->prepare(
+                            "UPDATE trials SET status = 'FAILED', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+                            "error = printf('worker %s is gone; gave up after %d attempt%s', worker, attempts, "
+                            "CASE WHEN attempts = 1 THEN '' ELSE 's' END) "
+                            "WHERE id = ?1 AND status = 'RUNNING' AND worker = ?2 AND attempts >= coalesce(max_attempts, ?3)")
+                         .bind_all(trial_id, worker, options_.max_attempts)
+                         .run();
+  const int requeued = db_->prepare(
+                              "UPDATE trials SET status = 'WAITING', worker = NULL, heartbeat_at = NULL, started_at = NULL, "
+                              "error = printf('worker %s is gone after attempt %d; requeued', worker, attempts) "
+                              "WHERE id = ?1 AND status = 'RUNNING' AND worker = ?2")
+                           .bind_all(trial_id, worker)
+                           .run();
+  transaction.commit();
+  return failed + requeued > 0;
+}
+
 namespace {
 
 // Both claims move one WAITING trial to RUNNING; they differ only in how the trial is picked.

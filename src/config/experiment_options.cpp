@@ -19,6 +19,7 @@ StudyOptions decode_study(Reader r) {
   if (o.name.empty()) r.fail_at("name", "must not be empty");
   o.db = r.string("db", o.db);
   o.max_attempts = positive_int(r, "max_attempts", o.max_attempts);
+  o.grace_seconds = r.number("grace_seconds", o.grace_seconds, {0.1, 86400.0});
   r.finish();
   return o;
 }
@@ -135,6 +136,9 @@ SearchOptions decode_search(Reader r) {
   o.mutation_start = r.number("mutation_start", o.mutation_start, kUnit);
   o.mutation_end = r.number("mutation_end", o.mutation_end, kUnit);
   o.fitness = r.string("fitness", o.fitness);
+  o.latency = r.string("latency", o.latency);
+  o.evaluator = r.one_of("evaluator", {"generate", "synthetic"}, o.evaluator);
+  o.synthetic_seconds = r.number("synthetic_seconds", o.synthetic_seconds, {0.0, 3600.0});
   o.seed = r.integer("seed", o.seed, 0, INT64_MAX);
   r.finish();
   return o;

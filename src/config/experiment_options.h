@@ -14,6 +14,7 @@ struct StudyOptions {
   std::string name;
   std::string db = "astraea.db";
   int max_attempts = 3;  // a FAILED trial is retried by a re-run sweep until it has this many attempts
+  double grace_seconds = 120.0;  // a RUNNING trial whose heartbeat is older than this is requeued
 };
 
 // CogVideoX-family transformer hyper-parameters; names follow diffusers' config.json.
@@ -103,7 +104,13 @@ struct SearchOptions {
   double grid_step = 0.1;
   double mutation_start = 0.1;
   double mutation_end = 0.01;
-  std::string fitness = "latent_mse";
+  std::string fitness = "latent_mse";   // metric minimised by the GA; NSGA-II's second objective
+  std::string latency = "latency_ms";   // NSGA-II's first objective
+  // generate: each candidate is a generation of the study's model. synthetic: a closed-form
+  // stand-in (METHODS-free, documented in src/driver/synthetic_evaluation.h) that exercises the
+  // search machinery (workers, resume, overhead) in milliseconds.
+  std::string evaluator = "generate";
+  double synthetic_seconds = 0.0;       // synthetic: how long each evaluation sleeps
   std::int64_t seed = 0;
 };
 

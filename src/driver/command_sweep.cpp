@@ -14,7 +14,9 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 namespace astraea::driver {
 namespace {
@@ -129,7 +131,15 @@ int worker_command(const WorkerCommand& command) {
   const auto study = store.find_study(command.study);
   if (!study) fail(ErrorKind::kConfig, "{}: no study named '{}'", command.db, command.study);
   const auto root = make_output_dir(".", /*multirun=*/true);
-  const int failed = run_waiting_trials(store, study->id, root, {});
+  int failed = run_waiting_trials(store, study->id, root, {});
+  // A search's workers wait for the next generation's trials until the search says it has finished.
+  constexpr auto kFollowPoll = std::chrono::milliseconds(50);
+  while (command.follow) {
+    const auto status = store.search_state(study->id, "status");
+    if (status && status->value == "finished") break;
+    std::this_thread::sleep_for(kFollowPoll);
+    failed += run_waiting_trials(store, study->id, root, {});
+  }
   fmt::print("worker: no waiting trials left in study '{}'; {} failed in this process; outputs in {}\n", study->name, failed, root.string());
   return failed == 0 ? 0 : 1;
 }

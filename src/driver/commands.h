@@ -30,11 +30,22 @@ struct SweepCommand {
 };
 int sweep_command(const SweepCommand& command);
 
+struct SearchCommand {
+  std::string config_file;
+  std::vector<std::string> overrides;
+  int workers = 1;                    // 1: evaluate in this process; N > 1: N worker processes
+  std::optional<std::string> resume;  // continue this study (re-running the same command does too)
+};
+// Runs (or resumes) a generational budget search stored in the study's database.
+int search_command(const SearchCommand& command);
+
 struct WorkerCommand {
   std::string db;
   std::string study;
+  bool follow = false;  // keep polling for new trials until the study's search has finished
 };
-// Claims and runs the study's WAITING trials until none is left; one process per GPU.
+// Claims and runs the study's WAITING trials until none is left (with follow: until its search
+// has finished); one process per GPU.
 int worker_command(const WorkerCommand& command);
 
 struct BenchModelCommand {

@@ -45,6 +45,18 @@ config::ComposedConfig compose_first(const JobRequest& request) {
   return config::compose({e.root, e.name, e.jobs.front()});
 }
 
+Job prepare_job(const JobRequest& request) {
+  const Expanded e = expand(request);
+  if (e.jobs.size() != 1) fail(ErrorKind::kConfig, "expected one job, the overrides expand to {}", e.jobs.size());
+  Job job;
+  job.overrides = texts_of(e.jobs.front());
+  job.composed = config::compose({e.root, e.name, e.jobs.front()});
+  job.options = config::decode_experiment(job.composed);
+  job.config_yaml = config::to_yaml_text(job.composed.root);
+  job.trial_key = sha256_hex(fmt::format("{}\n{}", e.name, fmt::join(job.overrides, "\n")));
+  return job;
+}
+
 std::vector<Job> prepare_jobs(const JobRequest& request) {
   const Expanded e = expand(request);
   std::vector<Job> jobs;

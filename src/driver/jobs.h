@@ -31,4 +31,7 @@ config::ComposedConfig compose_first(const JobRequest& request);
 
 std::vector<Job> prepare_jobs(const JobRequest& request);
 
+// One job, quietly: for requests without sweeps (e.g. a search candidate's config).
+Job prepare_job(const JobRequest& request);
+
 }  // namespace astraea::driver

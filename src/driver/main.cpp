@@ -50,18 +50,20 @@ int dispatch(int argc, char** argv) {
   sweep_app->add_flag("-m,--multirun", sweep.multirun, "Expand sweeps into one job per combination");
   sweep_app->add_flag("--cfg", sweep.print_config, "Print the first job's resolved config and run nothing");
 
-  std::string search_config;
-  int workers = 1;
-  std::string resume;
-  auto* search_app = app.add_subcommand("search", "ASTRAEA's evolutionary budget search or NSGA-II, resumable");
-  search_app->add_option("config", search_config, "Search config")->required();
-  search_app->add_option("--workers", workers, "Evaluator processes")->check(CLI::PositiveNumber);
-  search_app->add_option("--resume", resume, "Resume this study");
+  SearchCommand search;
+  auto* search_app = app.add_subcommand("search", "ASTRAEA's evolutionary budget search or NSGA-II; re-running resumes");
+  search_app->add_option("config", search.config_file, "Search config, e.g. experiments/search_astraea.yaml")->required();
+  search_app->add_option("overrides", search.overrides, "Overrides");
+  search_app->add_option("--workers", search.workers, "Evaluator processes (one per GPU); 1 evaluates in this process")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  search_app->add_option("--resume", search.resume, "Continue this study (its name overrides study.name)");
 
   WorkerCommand worker;
   auto* worker_app = app.add_subcommand("worker", "An extra evaluator process (one per GPU): runs a study's waiting trials");
   worker_app->add_option("--db", worker.db, "Results database")->required();
   worker_app->add_option("--study", worker.study, "Study to work on")->required();
+  worker_app->add_flag("--follow", worker.follow, "Keep waiting for new trials until the study's search has finished");
 
   auto* export_app = app.add_subcommand("export", "Export results");
   auto* pareto_app = export_app->add_subcommand("pareto", "Pareto table of a study");
@@ -126,7 +128,7 @@ int dispatch(int argc, char** argv) {
     db.action = ls_app->parsed() ? "ls" : "show";
     return db_command(db);
   }
-  if (search_app->parsed()) not_built("search", "the evolutionary search needs the trial runner and the search module");
+  if (search_app->parsed()) return search_command(search);
   if (worker_app->parsed()) return worker_command(worker);
   if (export_app->parsed()) not_built("export pareto", "Pareto fronts need the search module");
   if (bench_model_app->parsed()) {

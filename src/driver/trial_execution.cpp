@@ -77,7 +77,11 @@ ExecutedTrial execute_trial(results::Store& store, const results::Claim& claim, 
     TrialResult result;
     {
       HeartbeatThread heartbeat(store, id, claim.worker);
+      const auto start = std::chrono::steady_clock::now();
       result = run_trial(options, dir);
+      // Wall time of the evaluation alone: what the evaluator's bookkeeping overhead is measured against.
+      const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+      result.metrics.push_back({"evaluation_seconds", 0, seconds.count()});
     }
     store.complete(id, claim.worker, result.metrics, result.artifacts);
     return {true, result.summary};

@@ -6,6 +6,7 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "driver/model_setup.h"
+#include "driver/synthetic_evaluation.h"
 #include "model/cogvideox_transformer.h"
 #include "model/safetensors_file.h"
 #include "pipeline/generation.h"
@@ -27,6 +28,7 @@ constexpr std::uint64_t kEmbeddingStream = 2;
 }  // namespace
 
 void check_runnable(const config::ExperimentOptions& options) {
+  if (options.has_search && options.search.evaluator == "synthetic") return;  // no model involved
   const auto config = to_model_config(options.model);
   config.validate();
   const auto shape = latent_shape(options);
@@ -37,6 +39,7 @@ void check_runnable(const config::ExperimentOptions& options) {
 }
 
 TrialResult run_trial(const config::ExperimentOptions& options, const std::filesystem::path& output_dir) {
+  if (options.has_search && options.search.evaluator == "synthetic") return run_synthetic_trial(options);
   check_runnable(options);
   const auto device = pick_device(options.model.device);
   const auto dtype = pick_dtype(options.model.dtype);

@@ -239,3 +239,39 @@ TEST_CASE("store: search state is kept per study and key", "[results][store]") {
   CHECK(store.search_states(study).size() == 2);
   CHECK_FALSE(store.search_state(study, "missing").has_value());
 }
+
+TEST_CASE("store: a generation boundary commits state and the next trials together", "[results][store]") {
+  ScratchDir dir;
+  Store store(dir / "advance.db");
+  const auto study = store.create_study({"evo", "search"}).id;
+  const auto ids = store.advance_search(study, {{"search", "gen1"}, {"status", "running"}}, 1, {keyed("a"), keyed("b")});
+  CHECK(ids.size() == 2);
+  CHECK(store.search_state(study, "search")->generation == 1);
+  CHECK(store.search_state(study, "status")->value == "running");
+  // A known key is not enqueued again: the evaluation cache.
+  const auto again = store.advance_search(study, {{"search", "gen2"}}, 2, {keyed("b"), keyed("c")});
+  CHECK(again[0] == ids[1]);
+  CHECK(store.trials(study, false).size() == 3);
+  CHECK(store.search_state(study, "search")->value == "gen2");
+  // A failure (unknown study) rolls the state back with the trials.
+  CHECK_THROWS(store.advance_search(study + 99, {{"search", "lost"}}, 3, {keyed("d")}));
+  CHECK(store.search_state(study, "search")->value == "gen2");
+}
+
+TEST_CASE("store: an abandoned trial is requeued at once, then failed when out of attempts", "[results][store]") {
+  ScratchDir dir;
+  Store store(dir / "abandoned.db");
+  const auto study = store.create_study({"evo", "search"}).id;
+  NewTrial trial = keyed("only");
+  trial.max_attempts = 2;
+  const auto id = store.enqueue(study, trial);
+  REQUIRE(store.claim(study, "host:1"));
+  CHECK_FALSE(store.requeue_abandoned(id, "host:2"));  // not that worker's trial
+  CHECK(store.requeue_abandoned(id, "host:1"));
+  CHECK(store.trial(id).status == TrialStatus::kWaiting);
+  REQUIRE(store.claim(study, "host:3"));
+  CHECK(store.requeue_abandoned(id, "host:3"));
+  const auto row = store.trial(id);
+  CHECK(row.status == TrialStatus::kFailed);
+  CHECK(row.error.value_or("").find("gave up after 2 attempts") != std::string::npos);
+}

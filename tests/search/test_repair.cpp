@@ -221,13 +221,13 @@ TEST_CASE("repair of hand-worked genomes", "[search][repair]") {
   }
 }
 
-TEST_CASE("repair properties on 1000 random genomes", "[search][repair]") {
+TEST_CASE("repair properties on 10,000 random genomes", "[search][repair]") {
   std::mt19937_64 rng(1234567);
   const std::vector<double> steps_grid{0.1, 0.05, 0.25, 0.2, 0.5, 1.0};
   const std::vector<double> tolerances{0.0, 0.05, 0.1, 0.3, 1.5};
   const std::vector<std::size_t> lengths{1, 3, 17, 31, 257};
   std::uniform_real_distribution<double> unit(0.0, 1.0);
-  constexpr int kGenomes = 1000;
+  constexpr int kGenomes = 10000;
   for (int trial = 0; trial < kGenomes; ++trial) {
     const double step = steps_grid[rng() % steps_grid.size()];
     const double tolerance = tolerances[rng() % tolerances.size()];
