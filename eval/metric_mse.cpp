@@ -14,6 +14,7 @@ class MseMetric final : public Metric {
  public:
   std::string name() const override { return kName; }
   bool higher_is_better() const override { return false; }
+  MetricRange range() const override { return {0.0, 1.0}; }
   double evaluate(const VideoView& output, const VideoView& reference) const override {
     return mse(output, reference);
   }

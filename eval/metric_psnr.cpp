@@ -43,6 +43,7 @@ class PsnrMetric final : public Metric {
  public:
   std::string name() const override { return kName; }
   bool higher_is_better() const override { return true; }
+  MetricRange range() const override { return {0.0, kPsnrIdenticalDb}; }
   double evaluate(const VideoView& output, const VideoView& reference) const override {
     return psnr(output, reference);
   }

@@ -117,6 +117,7 @@ class SsimMetric final : public Metric {
  public:
   std::string name() const override { return kName; }
   bool higher_is_better() const override { return true; }
+  MetricRange range() const override { return {-1.0, 1.0}; }
   double evaluate(const VideoView& output, const VideoView& reference) const override {
     return ssim(output, reference);
   }

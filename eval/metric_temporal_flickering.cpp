@@ -5,6 +5,7 @@
 // static video scores 1 and one alternating between black and white scores 0.
 #include "core/error.h"
 #include "eval/metrics.h"
+#include "eval/no_reference_metric.h"
 
 #include <cmath>
 #include <vector>
@@ -15,16 +16,6 @@ namespace {
 
 constexpr const char* kName = "temporal_flickering";
 constexpr double kPixelMax = 255.0;
-
-class TemporalFlickeringMetric final : public Metric {
- public:
-  std::string name() const override { return kName; }
-  bool higher_is_better() const override { return true; }
-  bool needs_reference() const override { return false; }
-  double evaluate(const VideoView& output, const VideoView& /*reference*/) const override {
-    return temporal_flickering(output);
-  }
-};
 
 }  // namespace
 
@@ -54,6 +45,8 @@ double temporal_flickering(const VideoView& video) {
   return (kPixelMax - mean_mad) / kPixelMax;
 }
 
-std::unique_ptr<Metric> make_temporal_flickering_metric() { return std::make_unique<TemporalFlickeringMetric>(); }
+std::unique_ptr<Metric> make_temporal_flickering_metric() {
+  return std::make_unique<NoReferenceMetric>(kName, [](const VideoView& video) { return temporal_flickering(video); });
+}
 
 }  // namespace astraea::eval

@@ -23,6 +23,12 @@ struct Registry {
     factories.emplace("ssim", make_ssim_metric);
     factories.emplace("mse", make_mse_metric);
     factories.emplace("temporal_flickering", make_temporal_flickering_metric);
+    factories.emplace("motion_smoothness", make_motion_smoothness_metric);
+    factories.emplace("dynamic_degree", make_dynamic_degree_metric);
+    factories.emplace("subject_consistency", [] { return make_subject_consistency_metric(); });
+    factories.emplace("background_consistency", [] { return make_background_consistency_metric(); });
+    factories.emplace("imaging_quality", make_imaging_quality_metric);
+    factories.emplace("quality_proxy", make_quality_proxy_metric);
   }
 
   std::mutex mutex;

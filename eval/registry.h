@@ -1,4 +1,6 @@
-// Metrics by name. The built-in ones (psnr, ssim, mse, temporal_flickering) are always
+// Metrics by name. The built-in ones (psnr, ssim, mse and the quality-proxy dimensions
+// temporal_flickering, motion_smoothness, dynamic_degree, subject_consistency,
+// background_consistency, imaging_quality, plus their aggregate quality_proxy) are always
 // present; register_metric adds more.
 #pragma once
 

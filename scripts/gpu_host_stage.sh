@@ -22,4 +22,11 @@ cp /usr/include/sqlite3.h /usr/include/sqlite3ext.h "$prefix/include/"
 cp -r /usr/include/openssl "$prefix/include/"
 cp -r /usr/include/x86_64-linux-gnu/openssl "$prefix/include/openssl_arch"
 cp -r "$prefix/include/openssl_arch/." "$prefix/include/openssl/" && rm -rf "$prefix/include/openssl_arch"
+# libpng (with zlib, which CMake's FindPNG requires) and giflib for eval/'s image writers: headers
+# dereferenced out of Debian's libpng16/ symlinks, and Debian's shared libraries with their
+# .so links, since the host may have only the .so.N runtime files.
+cp -L /usr/include/png.h /usr/include/pngconf.h /usr/include/pnglibconf.h /usr/include/gif_lib.h \
+  /usr/include/zlib.h /usr/include/zconf.h "$prefix/include/"
+cp -a "$multiarch"/libpng16.so* "$multiarch"/libpng.so "$multiarch"/libgif.so* "$prefix/lib/x86_64-linux-gnu/"
+cp -L "$multiarch/libz.so" "$prefix/lib/x86_64-linux-gnu/libz.so"
 du -sh "$prefix"

@@ -3,7 +3,9 @@
 #include "eval/registry.h"
 #include "eval_fixtures.h"
 #include "support/catch.h"
+#include "synthetic_videos.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,7 +55,9 @@ TEST_CASE("an unknown metric name lists the known ones", "[eval][registry]") {
   CHECK_THROWS_AS(make_metric("pnsr"), astraea::Error);
   CHECK_THROWS_WITH(make_metric("pnsr"), Catch::Contains("unknown metric 'pnsr'") &&
                                              Catch::Contains("did you mean 'psnr'?") &&
-                                             Catch::Contains("known metrics: mse, psnr, ssim, temporal_flickering"));
+                                             Catch::Contains("known metrics: background_consistency, dynamic_degree, imaging_quality, "
+                                                             "motion_smoothness, mse, psnr, quality_proxy, ssim, "
+                                                             "subject_consistency, temporal_flickering"));
   CHECK_THROWS_WITH(make_metric("lpips"), !Catch::Contains("did you mean"));
   CHECK_FALSE(is_registered("lpips"));
 }
@@ -109,4 +113,50 @@ TEST_CASE("videos check their shapes", "[eval][video]") {
   CHECK_THROWS_WITH(astraea::eval::check_same_shape(video, other),
                     Catch::Contains("output video 2x3x4x1 and reference video 2x3x5x2 (TxHxWxC) differ in shape: "
                                     "width 4 vs 5, channels 1 vs 2"));
+}
+
+TEST_CASE("every registered metric stays in its range and points the declared way", "[eval][registry]") {
+  // Each built-in's direction, written down once here, so a new metric must be added to this
+  // table; metrics registered by tests (test_*) are only range-checked.
+  const std::map<std::string, bool> higher_is_better = {
+      {"background_consistency", true}, {"dynamic_degree", true}, {"imaging_quality", true},
+      {"motion_smoothness", true},      {"mse", false},           {"psnr", true},
+      {"quality_proxy", true},          {"ssim", true},           {"subject_consistency", true},
+      {"temporal_flickering", true}};
+  using astraea::eval::testing::noise_video;
+  using astraea::eval::testing::translating_video;
+  Video reference = translating_video(5, 24, 27, 0.4, 0.9);
+  Video perturbed = reference;
+  Video noise = noise_video(5, 24, 27, 3, 17);
+  for (std::size_t i = 0; i < perturbed.samples().size(); ++i) {
+    perturbed.samples()[i] = 0.7F * perturbed.samples()[i] + 0.3F * noise.samples()[i];
+  }
+  for (const std::string& name : registered_metrics()) {
+    INFO(name);
+    std::unique_ptr<Metric> metric = make_metric(name);
+    CHECK(metric->name() == name);
+    bool is_test_metric = name.rfind("test_", 0) == 0;
+    if (!is_test_metric) {
+      REQUIRE(higher_is_better.count(name) == 1);
+      CHECK(metric->higher_is_better() == higher_is_better.at(name));
+    }
+    astraea::eval::MetricRange range = metric->range();
+    for (const Video* output : {&reference, &perturbed, &noise}) {
+      double value = metric->evaluate(*output, reference);
+      CHECK(value >= range.min);
+      CHECK(value <= range.max);
+    }
+    if (is_test_metric) {
+      continue;
+    }
+    if (metric->needs_reference()) {
+      // Identical to the reference beats a perturbed copy, in the metric's own direction.
+      double same = metric->evaluate(reference, reference);
+      double worse = metric->evaluate(perturbed, reference);
+      CHECK((metric->higher_is_better() ? same > worse : same < worse));
+    } else {
+      // No-reference metrics ignore the reference entirely.
+      CHECK(metric->evaluate(perturbed, VideoView{}) == metric->evaluate(perturbed, reference));
+    }
+  }
 }
