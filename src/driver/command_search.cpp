@@ -117,7 +117,9 @@ int search_command(const SearchCommand& command) {
     store.requeue_failed(study.id, options.study.max_attempts);
   } else {
     search = search::make_search(settings);
-    store.advance_search(study.id, {{kStateKey, search->state()}, {kStatusKey, "running"}}, 0, trials_of(*search, request, options, code_version));
+    auto first = trials_of(*search, request, options, code_version);
+    first.push_back(dense_baseline_trial(request, options, code_version));
+    store.advance_search(study.id, {{kStateKey, search->state()}, {kStatusKey, "running"}}, 0, first);
   }
 
   const auto root = make_output_dir(".", /*multirun=*/true);

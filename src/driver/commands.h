@@ -59,6 +59,17 @@ struct BenchModelCommand {
 // Times one CFG forward (median of N after warm-up) and one generation; prints a table.
 int bench_model_command(const BenchModelCommand& command);
 
+struct ExportParetoCommand {
+  std::string db;
+  std::string study;
+  std::string format = "md";  // md | csv | latex | json
+  std::string out;            // empty: standard output
+  std::string plot;           // also write a scatter plot (PNG or SVG) here
+  std::string quality;        // quality metric; empty: the search fitness or the first fidelity metric found
+};
+// Prints (or writes) the study's Pareto table and optionally plots it.
+int export_pareto_command(const ExportParetoCommand& command);
+
 struct DbCommand {
   std::string action;  // ls | show
   std::string db;

@@ -67,11 +67,14 @@ int dispatch(int argc, char** argv) {
 
   auto* export_app = app.add_subcommand("export", "Export results");
   auto* pareto_app = export_app->add_subcommand("pareto", "Pareto table of a study");
-  std::string export_db = default_db(), export_study, export_format = "md", export_plot;
-  pareto_app->add_option("--db", export_db, "Results database")->capture_default_str();
-  pareto_app->add_option("--study", export_study, "Study")->required();
-  pareto_app->add_option("--format", export_format, "md|csv|latex|json")->check(CLI::IsMember({"md", "csv", "latex", "json"}));
-  pareto_app->add_option("--plot", export_plot, "Also write a plot (PNG)");
+  ExportParetoCommand pareto;
+  pareto.db = default_db();
+  pareto_app->add_option("--db", pareto.db, "Results database")->capture_default_str();
+  pareto_app->add_option("--study", pareto.study, "Study")->required();
+  pareto_app->add_option("--format", pareto.format, "md|csv|latex|json")->check(CLI::IsMember({"md", "csv", "latex", "json"}))->capture_default_str();
+  pareto_app->add_option("--out", pareto.out, "Write the table to this file instead of standard output");
+  pareto_app->add_option("--plot", pareto.plot, "Also write a latency/quality scatter with the front highlighted (.png or .svg)");
+  pareto_app->add_option("--quality", pareto.quality, "Quality metric (default: the search fitness, else latent_rel_l2, latent_mse or psnr)");
   export_app->require_subcommand(1);
 
   auto* bench_app = app.add_subcommand("bench", "Performance harness; prints a table");
@@ -130,7 +133,7 @@ int dispatch(int argc, char** argv) {
   }
   if (search_app->parsed()) return search_command(search);
   if (worker_app->parsed()) return worker_command(worker);
-  if (export_app->parsed()) not_built("export pareto", "Pareto fronts need the search module");
+  if (pareto_app->parsed()) return export_pareto_command(pareto);
   if (bench_model_app->parsed()) {
     bench_model.generation = !no_generation;
     return bench_model_command(bench_model);

@@ -21,6 +21,11 @@ search::SearchSettings search_settings(const config::ExperimentOptions& options)
 results::NewTrial candidate_trial(const JobRequest& study_request, const search::Candidate& candidate,
                                   const config::ExperimentOptions& options, const std::string& code_version);
 
+// The same study config with method=dense: the baseline a search's Pareto table measures speedup
+// and fidelity against. Evaluated with the first generation, never told to the search.
+results::NewTrial dense_baseline_trial(const JobRequest& study_request, const config::ExperimentOptions& options,
+                                       const std::string& code_version);
+
 // The candidate's objectives from its trial: NaN for a FAILED trial or a missing metric.
 search::Evaluation evaluation_of(const results::TrialRow& trial, const config::SearchOptions& options);
 

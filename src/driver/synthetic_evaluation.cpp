@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 namespace astraea::driver {
@@ -12,7 +13,11 @@ namespace astraea::driver {
 TrialResult run_synthetic_trial(const config::ExperimentOptions& options) {
   const int steps = options.sampler.steps;
   std::vector<double> theta = options.method.astraea.budget;
-  if (theta.empty()) theta.assign(static_cast<std::size_t>(steps), options.method.astraea.total_budget);
+  if (options.method.name == "dense") {
+    theta.assign(static_cast<std::size_t>(steps), 1.0);
+  } else if (theta.empty()) {
+    theta.assign(static_cast<std::size_t>(steps), options.method.astraea.total_budget);
+  }
   if (theta.size() != static_cast<std::size_t>(steps)) {
     fail(ErrorKind::kConfig, "synthetic evaluator: method.budget has {} entries for {} sampler steps", theta.size(), steps);
   }
@@ -25,7 +30,9 @@ TrialResult run_synthetic_trial(const config::ExperimentOptions& options) {
     weights += w;
   }
   TrialResult result;
-  const double latency = kSyntheticDenseMs * (kSyntheticFixedShare + (1.0 - kSyntheticFixedShare) * mean);
+  // Rounded to a nanosecond so schedules of equal mean budget tie exactly despite summation order.
+  constexpr double kNsPerMs = 1e6;
+  const double latency = std::round(kSyntheticDenseMs * (kSyntheticFixedShare + (1.0 - kSyntheticFixedShare) * mean) * kNsPerMs) / kNsPerMs;
   result.metrics.push_back({"latency_ms", 0, latency});
   result.metrics.push_back({"latent_mse", 0, weighted / weights});
   result.summary = fmt::format("synthetic: mean budget {:.3f}, latency {:.1f} ms, latent_mse {:.5f}", mean, latency, weighted / weights);

@@ -3,7 +3,7 @@
 // selected with search.evaluator=synthetic and is never a quality result.
 //
 // For the budget schedule theta over T steps (method.budget, or method.total_budget
-// at every step):
+// at every step; 1 at every step for method=dense):
 //   latency_ms = kSyntheticDenseMs * (kSyntheticFixedShare + (1 - kSyntheticFixedShare) * mean(theta))
 //   latent_mse = sum_i w_i (1 - theta_i)^2 / sum_i w_i,   w_i = T - i   (early steps matter more)
 // so the two conflict, and under a fixed total the best GA schedule spends the budget early.

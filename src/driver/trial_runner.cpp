@@ -94,6 +94,8 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   }
   progress.finish();
   result.metrics.push_back({"latency_ms", 0, median(totals)});
+  const auto [fastest, slowest] = std::minmax_element(totals.begin(), totals.end());
+  result.metrics.push_back({"latency_spread_ms", 0, (*slowest - *fastest) / 2.0});
   for (std::size_t s = 0; s < per_step.size(); ++s) result.metrics.push_back({"step_ms", static_cast<std::int64_t>(s), median(per_step[s])});
   result.metrics.push_back({"peak_memory_bytes", 0, static_cast<double>(peak)});
   result.metrics.push_back({"generations", 0, static_cast<double>(generations)});

@@ -175,7 +175,6 @@ TEST_CASE("unusable databases: one line, exit 4, file untouched", "[driver][cli]
 
 TEST_CASE("subcommands of later parts say so and exit 3", "[driver][cli]") {
   Workspace ws;
-  expect_one_line_error(run_cli("export pareto --study s", ws.path()), kNotBuilt, "not built yet");
   expect_one_line_error(run_cli("bench attention", ws.path()), kNotBuilt, "bench attention: not built yet");
   expect_one_line_error(run_cli("train experiments/quickstart.yaml", ws.path()), kNotBuilt, "train: not built yet");
   for (const char* sub : {"run", "sweep", "search", "worker", "export", "bench", "train", "db"}) {

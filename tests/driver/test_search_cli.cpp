@@ -7,6 +7,8 @@
 #include "results/store.h"
 #include "support/catch.h"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <map>
 #include <set>
@@ -123,4 +125,48 @@ TEST_CASE("search refuses bad requests with one line", "[driver][search][errors]
   const auto changed = run_cli(search_args("s.db", 0.0) + " search.parents=7", ws.path());
   CHECK(changed.status == 2);
   CHECK(changed.err.find("parents=6") != std::string::npos);
+}
+
+TEST_CASE("export pareto writes the search's table in every format, with the dense baseline and the front", "[driver][search][export]") {
+  Workspace ws;
+  REQUIRE(run_cli(search_args("s.db", 0.0) + " search=nsga2", ws.path()).status == 0);
+  const std::string export_args = "export pareto --db s.db --study search_astraea_5b";
+  const auto md = run_cli(export_args, ws.path());
+  INFO(md.err);
+  REQUIRE(md.status == 0);
+  CHECK(md.out.find("| trial | configuration | latency ms | speedup | latent_mse |") != std::string::npos);
+  // The synthetic dense baseline runs every token at every step: 1000 ms, the reference.
+  CHECK(md.out.find("| dense | 1000.0 ± 0.0 | 1.00x | 0 |") != std::string::npos);
+  CHECK(md.out.find("| yes |") != std::string::npos);
+  CHECK(md.out.find("hypervolume") != std::string::npos);
+
+  const auto json = run_cli(export_args + " --format json", ws.path());
+  REQUIRE(json.status == 0);
+  const auto table = nlohmann::json::parse(json.out);
+  // Reference: the front recomputed here by brute force over the exported rows.
+  const auto& rows = table.at("rows");
+  for (const auto& a : rows) {
+    if (a.at("dense").get<bool>()) continue;
+    bool dominated = false;
+    for (const auto& b : rows) {
+      const double la = a.at("latency_ms"), lb = b.at("latency_ms");
+      const double qa = a.at("quality"), qb = b.at("quality").is_null() ? 0.0 : b.at("quality").get<double>();
+      dominated = dominated || (lb <= la && qb <= qa && (lb < la || qb < qa));
+    }
+    CHECK(a.at("on_front").get<bool>() == !dominated);
+    // Speedup is the dense latency over the row's.
+    CHECK(a.at("speedup").get<double>() == Approx(1000.0 / a.at("latency_ms").get<double>()));
+  }
+
+  const auto csv = run_cli(export_args + " --format csv --out table.csv", ws.path());
+  REQUIRE(csv.status == 0);
+  CHECK(astraea::testing::read_file(ws.path() / "table.csv").rfind("trial,configuration,latency_ms,", 0) == 0);
+  const auto latex = run_cli(export_args + " --format latex", ws.path());
+  REQUIRE(latex.status == 0);
+  CHECK(latex.out.find("\\toprule") != std::string::npos);
+  CHECK(latex.out.find("$\\pm$") != std::string::npos);
+
+  const auto missing = run_cli("export pareto --db s.db --study nope", ws.path());
+  CHECK(missing.status == 2);
+  CHECK(missing.err.find("no study named 'nope'") != std::string::npos);
 }
