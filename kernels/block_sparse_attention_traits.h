@@ -1,0 +1,70 @@
+// Compile-time shape of the block-sparse attention kernel for one (element type, head dim).
+//
+// A persistent CTA (one per SM) walks the tiles blockIdx.x, blockIdx.x + gridDim.x, ...; a tile is
+// one 128-row query block of one (batch, head):
+//   warpgroup 0      producer: TMA loads of the tile's Q, then K and V tiles into a kStages-deep
+//                    ring; it moves on to the next tile's Q while the consumers store O
+//   warpgroups 1..2  consumers: 64 query rows each; S = Q K^T and O += P V with wgmma
+// Shared-memory tiles are stored as kChunks column chunks of kChunkElems elements (one swizzle
+// row each), every chunk (rows x kSwizzleBytes) swizzled the way TMA and wgmma both expect.
+#pragma once
+
+#include <cstdint>
+
+namespace astraea::kernels {
+
+template <typename Element_, int kHeadDim_>
+struct BlockSparseAttentionTraits {
+  using Element = Element_;
+  static constexpr int kHeadDim = kHeadDim_;
+  static constexpr int kBlockM = 128;  // query rows per CTA = mask block
+  static constexpr int kBlockN = 128;  // keys per K/V tile = mask block
+  static constexpr int kConsumerWarpgroups = 2;
+  static constexpr int kRowsPerConsumer = kBlockM / kConsumerWarpgroups;  // 64 = wgmma M
+  static constexpr int kThreads = 128 * (1 + kConsumerWarpgroups);
+  static constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
+  static constexpr int kProducerRegisters = 40;
+  static constexpr int kConsumerRegisters = 232;
+
+  static constexpr int kElementBytes = sizeof(Element);
+  static constexpr int kSwizzleBytes = (kHeadDim * kElementBytes) % 128 == 0 ? 128 : 64;
+  static constexpr int kChunkElems = kSwizzleBytes / kElementBytes;
+  static constexpr int kChunks = kHeadDim / kChunkElems;
+  static constexpr int kStages = kHeadDim <= 64 ? 4 : (kHeadDim <= 96 ? 3 : 2);  // K/V ring depth
+
+  static constexpr int kWgmmaK = 16;
+  static constexpr int kQkSteps = kHeadDim / kWgmmaK;  // k-steps of S = Q K^T
+  static constexpr int kPvSteps = kBlockN / kWgmmaK;   // k-steps of O += P V
+  static constexpr int kSRegisters = kBlockN / 2;      // fp32 accumulators of a 64 x kBlockN tile per thread
+  static constexpr int kORegisters = kHeadDim / 2;     // fp32 accumulators of a 64 x kHeadDim tile per thread
+  static constexpr int kPRegisters = kBlockN / 4;      // packed 16-bit pairs of P per thread
+
+  static constexpr int kChunkBytesPerRow = kSwizzleBytes;
+  static constexpr int kQTileBytes = kBlockM * kHeadDim * kElementBytes;
+  static constexpr int kKvTileBytes = kBlockN * kHeadDim * kElementBytes;
+  static constexpr int kQChunkBytes = kBlockM * kSwizzleBytes;
+  static constexpr int kKvChunkBytes = kBlockN * kSwizzleBytes;
+  static constexpr int kSwizzleAtomBytes = 8 * kSwizzleBytes;  // 8 rows: wgmma's stride byte offset
+  static constexpr int kSwizzleCode = kSwizzleBytes == 128 ? 1 : 2;  // wgmma descriptor layout type
+
+  // Shared-memory layout, offsets from a 1024-byte aligned base.
+  static constexpr int kQOffset = 0;
+  static constexpr int kKOffset = kQOffset + kQTileBytes;
+  static constexpr int kVOffset = kKOffset + kStages * kKvTileBytes;
+  static constexpr int kBarrierOffset = kVOffset + kStages * kKvTileBytes;
+  static constexpr int kBarriers = 2 + 4 * kStages;  // q_full, q_empty, then k_full, k_empty, v_full, v_empty rings
+  static constexpr int kSmemBytes = kBarrierOffset + kBarriers * 8 + 1024;  // + alignment slack
+
+  static_assert(kElementBytes == 2, "wgmma with a register A operand and N-major B needs 16-bit elements");
+  static_assert(kHeadDim % kChunkElems == 0, "head_dim must be a whole number of swizzle chunks");
+  static_assert(kHeadDim % kWgmmaK == 0 && kHeadDim >= 64 && kHeadDim <= 128, "head_dim must be 64..128 in steps of 16");
+  static_assert(kChunkElems % kWgmmaK == 0, "a wgmma k-step must not straddle two swizzle chunks");
+  static_assert(kRowsPerConsumer == 64, "each consumer warpgroup owns one wgmma M=64 slab");
+  static_assert(kQChunkBytes % 1024 == 0 && kKvTileBytes % 1024 == 0, "tiles must keep the 1024-byte swizzle alignment");
+  static_assert(kSmemBytes <= 227 * 1024, "shared memory over the sm_90 per-block limit");
+  static_assert(kProducerRegisters * 128 + kConsumerRegisters * 128 * kConsumerWarpgroups <= 65536,
+                "register split exceeds the register file");
+  static_assert(kProducerRegisters % 8 == 0 && kConsumerRegisters % 8 == 0, "setmaxnreg takes multiples of 8");
+};
+
+}  // namespace astraea::kernels
