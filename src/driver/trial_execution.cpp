@@ -3,6 +3,7 @@
 #include "config/compose.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "driver/reference_cache.h"
 #include "driver/trial_runner.h"
 
 #include <fmt/format.h>
@@ -78,7 +79,9 @@ ExecutedTrial execute_trial(results::Store& store, const results::Claim& claim, 
     {
       HeartbeatThread heartbeat(store, id, claim.worker);
       const auto start = std::chrono::steady_clock::now();
-      result = run_trial(options, dir);
+      std::optional<ReferenceOutputs> reference;
+      if (needs_dense_reference(options)) reference = dense_reference(store, claim.trial.config_yaml, claim.worker);
+      result = run_trial(options, dir, reference ? &*reference : nullptr);
       // Wall time of the evaluation alone: what the evaluator's bookkeeping overhead is measured against.
       const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
       result.metrics.push_back({"evaluation_seconds", 0, seconds.count()});

@@ -5,6 +5,7 @@
 #include "core/hash.h"
 #include "core/progress.h"
 #include "core/rng.h"
+#include "driver/fidelity.h"
 #include "driver/model_setup.h"
 #include "driver/synthetic_evaluation.h"
 #include "model/cogvideox_transformer.h"
@@ -12,6 +13,7 @@
 #include "pipeline/generation.h"
 #include "pipeline/prompt_embeddings.h"
 #include "pipeline/vae_decoder.h"
+#include "eval/video_artifacts.h"
 
 #include <ATen/ATen.h>
 
@@ -38,7 +40,33 @@ void check_runnable(const config::ExperimentOptions& options) {
   pick_device(options.model.device);
 }
 
-TrialResult run_trial(const config::ExperimentOptions& options, const std::filesystem::path& output_dir) {
+bool needs_dense_reference(const config::ExperimentOptions& options) {
+  return options.method.name != "dense" && !(options.has_search && options.search.evaluator == "synthetic");
+}
+
+namespace {
+
+results::Artifact artifact_of(const std::string& kind, const std::filesystem::path& file) {
+  return {kind, file.filename().string(), file.string(), sha256_file_hex(file), static_cast<std::int64_t>(std::filesystem::file_size(file))};
+}
+
+// PNG frames and a GIF (and an MP4 when ffmpeg exists) of decoded frames [1, F, H, W, C].
+void write_viewable(const at::Tensor& frames, const std::filesystem::path& dir, const std::string& stem, TrialResult& result) {
+  const auto f = frames[0].to(at::kCPU, at::kFloat).contiguous();
+  std::vector<float> samples(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+  const eval::Video video(std::move(samples), static_cast<int>(f.size(0)), static_cast<int>(f.size(1)), static_cast<int>(f.size(2)),
+                          static_cast<int>(f.size(3)));
+  const auto written = eval::write_video_artifacts(dir, stem, video);
+  if (written.gif) result.artifacts.push_back(artifact_of("gif", *written.gif));
+  if (written.mp4) result.artifacts.push_back(artifact_of("mp4", *written.mp4));
+  if (!written.png_frames.empty()) {
+    result.artifacts.push_back({"png_frames", stem + "/", written.png_frames.front().parent_path().string(), "", std::nullopt});
+  }
+}
+
+}  // namespace
+
+TrialResult run_trial(const config::ExperimentOptions& options, const std::filesystem::path& output_dir, const ReferenceOutputs* reference) {
   if (options.has_search && options.search.evaluator == "synthetic") return run_synthetic_trial(options);
   check_runnable(options);
   const auto device = pick_device(options.model.device);
@@ -58,6 +86,7 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   if (!options.model.vae.empty()) vae.emplace(options.model.vae, options.model.vae_scaling_factor, device);
 
   TrialResult result;
+  FidelityAccumulator fidelity;
   std::vector<double> totals;
   std::vector<std::vector<double>> per_step(static_cast<std::size_t>(options.sampler.steps));
   std::int64_t peak = 0;
@@ -75,13 +104,23 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
       if (!at::isfinite(generated.latents).all().item<bool>()) fail("prompt {} seed {}: the latents hold NaN or Inf", p, seed);
       const auto file = output_dir / fmt::format("latents_p{}_s{}.safetensors", p, seed);
       model::save_safetensors(file, {{"latents", generated.latents}}, {{"prompt_index", std::to_string(p)}, {"seed", std::to_string(seed)}});
-      result.artifacts.push_back({"latents", file.filename().string(), file.string(), sha256_file_hex(file),
-                                  static_cast<std::int64_t>(std::filesystem::file_size(file))});
+      result.artifacts.push_back(artifact_of("latents", file));
+      const std::pair<std::int64_t, std::int64_t> generation_key{p, seed};
+      if (reference) {
+        const auto it = reference->latents.find(generation_key);
+        if (it == reference->latents.end()) fail("the dense reference has no latents for prompt {} seed {}", p, seed);
+        fidelity.add_latents(generated.latents, model::SafetensorsFile(it->second).tensor("latents"));
+      }
       if (vae) {
+        const auto frames = vae->decode(generated.latents);
         const auto frames_file = output_dir / fmt::format("frames_p{}_s{}.safetensors", p, seed);
-        model::save_safetensors(frames_file, {{"frames", vae->decode(generated.latents)}}, {{"layout", "[B, F, H, W, C] in [0, 1]"}});
-        result.artifacts.push_back({"frames", frames_file.filename().string(), frames_file.string(), sha256_file_hex(frames_file),
-                                    static_cast<std::int64_t>(std::filesystem::file_size(frames_file))});
+        model::save_safetensors(frames_file, {{"frames", frames}}, {{"layout", "[B, F, H, W, C] in [0, 1]"}});
+        result.artifacts.push_back(artifact_of("frames", frames_file));
+        write_viewable(frames, output_dir, fmt::format("video_p{}_s{}", p, seed), result);
+        if (reference) {
+          const auto it = reference->frames.find(generation_key);
+          if (it != reference->frames.end()) fidelity.add_frames(frames, model::SafetensorsFile(it->second).tensor("frames"));
+        }
       }
       double total = 0;
       for (std::size_t s = 0; s < generated.step_ms.size(); ++s) {
@@ -99,6 +138,8 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   for (std::size_t s = 0; s < per_step.size(); ++s) result.metrics.push_back({"step_ms", static_cast<std::int64_t>(s), median(per_step[s])});
   result.metrics.push_back({"peak_memory_bytes", 0, static_cast<double>(peak)});
   result.metrics.push_back({"generations", 0, static_cast<double>(generations)});
+  for (auto& m : fidelity.metrics()) result.metrics.push_back(std::move(m));
+  if (reference) result.metrics.push_back({"reference_trial", 0, static_cast<double>(reference->trial_id)});
   result.summary = fmt::format("{}: {} generation(s) of {}x{}x{} latents on {} ({}), {} {} steps: median {:.1f} ms per generation; prompts: {}",
                                options.method.name, generations, shape.frames, shape.height, shape.width, device.str(), options.model.dtype, options.sampler.steps,
                                options.sampler.name, median(totals), embeddings.source);

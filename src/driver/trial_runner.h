@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/experiment_options.h"
+#include "driver/reference_cache.h"
 #include "results/store.h"
 
 #include <filesystem>
@@ -23,6 +24,13 @@ struct TrialResult {
 // that is not there.
 void check_runnable(const config::ExperimentOptions& options);
 
-TrialResult run_trial(const config::ExperimentOptions& options, const std::filesystem::path& output_dir);
+// With `reference` (the dense outputs of the same prompts and seeds), also records fidelity:
+// latent_mse, latent_rel_l2, latent_cosine and, with decoded frames, psnr, ssim, quality_proxy and
+// quality_proxy_delta_pct. Decoded frames are also written as PNG frames and a GIF (MP4 with ffmpeg).
+TrialResult run_trial(const config::ExperimentOptions& options, const std::filesystem::path& output_dir,
+                      const ReferenceOutputs* reference = nullptr);
+
+// Whether a trial of these options is compared against a dense reference.
+bool needs_dense_reference(const config::ExperimentOptions& options);
 
 }  // namespace astraea::driver

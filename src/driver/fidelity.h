@@ -1,0 +1,29 @@
+// Fidelity of one generation against its dense reference, accumulated over a trial's generations:
+// latent MSE, relative L2 (||x - ref|| / ||ref||) and cosine, and, when both have decoded frames,
+// PSNR, SSIM and the quality proxy with its delta against the reference's.
+#pragma once
+
+#include "results/store.h"
+
+#include <ATen/core/Tensor.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace astraea::driver {
+
+class FidelityAccumulator {
+ public:
+  void add_latents(const at::Tensor& output, const at::Tensor& reference);
+  // Frames [B, F, H, W, C] in [0, 1] (batch 1).
+  void add_frames(const at::Tensor& output, const at::Tensor& reference);
+  // Means over the generations added; empty when none was.
+  std::vector<results::Metric> metrics() const;
+
+ private:
+  std::map<std::string, std::vector<double>> values_;
+};
+
+}  // namespace astraea::driver

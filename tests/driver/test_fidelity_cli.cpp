@@ -1,0 +1,81 @@
+// Fidelity against the dense reference through the CLI. References: the latents of an independent
+// method=dense trial of the same config (the cached reference must be byte-identical to them), and
+// ASTRAEA at budget 1 (every token recomputed: fidelity must be exact up to float noise).
+#include "core/hash.h"
+#include "driver/cli_runner.h"
+#include "results/store.h"
+#include "support/catch.h"
+
+#include <filesystem>
+
+using astraea::results::Store;
+using astraea::results::StoreOptions;
+using astraea::results::TrialStatus;
+using astraea::testing::run_cli;
+using astraea::testing::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Workspace {
+  TempDir dir;
+  Workspace() { fs::copy(fs::path(ASTRAEA_SOURCE_DIR) / "experiments", dir.path() / "experiments", fs::copy_options::recursive); }
+  fs::path path() const { return dir.path(); }
+};
+
+double metric(const Store& store, std::int64_t trial, const std::string& name) {
+  for (const auto& m : store.metrics(trial)) {
+    if (m.name == name) return m.value;
+  }
+  FAIL("trial " << trial << " has no metric " << name);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("sparse trials are measured against one cached dense reference, identical to a dense trial", "[driver][fidelity]") {
+  Workspace ws;
+  const auto first = run_cli("sweep experiments/quickstart.yaml -m sampler.steps=3 'prompts.texts=[a]' method=dense,rainfusion", ws.path());
+  INFO(first.err);
+  REQUIRE(first.status == 0);
+  const auto second =
+      run_cli("sweep experiments/quickstart.yaml -m sampler.steps=3 'prompts.texts=[a]' method=astraea method.total_budget=0.5,1.0", ws.path());
+  INFO(second.err);
+  REQUIRE(second.status == 0);
+  StoreOptions options;
+  options.read_only = true;
+  Store store(ws.path() / "astraea.db", options);
+  const auto references = store.find_study("_references");
+  REQUIRE(references);
+  const auto reference_trials = store.trials(references->id, false);
+  REQUIRE(reference_trials.size() == 1);  // generated once for every sparse trial
+  CHECK(reference_trials[0].attempts == 1);
+
+  const auto study = store.find_study("quickstart");
+  REQUIRE(study);
+  std::string dense_latents, reference_latents;
+  // Artifact paths are relative to the directory the command ran in.
+  for (const auto& a : store.artifacts(reference_trials[0].id)) reference_latents = astraea::sha256_file_hex(ws.path() / a.path);
+  int sparse = 0;
+  for (const auto& t : store.trials(study->id, false)) {
+    REQUIRE(t.status == TrialStatus::kComplete);
+    if (t.overrides_json.find("method=dense") != std::string::npos) {
+      for (const auto& a : store.artifacts(t.id)) dense_latents = astraea::sha256_file_hex(ws.path() / a.path);
+      continue;
+    }
+    ++sparse;
+    CHECK(metric(store, t.id, "reference_trial") == reference_trials[0].id);
+    const double rel = metric(store, t.id, "latent_rel_l2");
+    const double cosine = metric(store, t.id, "latent_cosine");
+    CHECK(rel >= 0);
+    CHECK(cosine <= 1.0 + 1e-12);
+    if (t.overrides_json.find("total_budget=1.0") != std::string::npos) {
+      CHECK(rel < 1e-6);  // every token recomputed: the dense computation
+    } else {
+      CHECK(rel > 1e-6);  // a real approximation is not free
+    }
+  }
+  CHECK(sparse == 3);
+  REQUIRE_FALSE(dense_latents.empty());
+  CHECK(dense_latents == reference_latents);
+}
