@@ -70,6 +70,16 @@ struct ExportParetoCommand {
 // Prints (or writes) the study's Pareto table and optionally plots it.
 int export_pareto_command(const ExportParetoCommand& command);
 
+struct ExportVideoCommand {
+  std::string db;
+  std::int64_t trial = 0;
+  std::string out;               // directory; default trial-<ID>-video
+  std::string base;              // where relative artifact paths start; default the database's directory
+  double difference_gain = 4.0;  // the difference panel shows min(1, gain * |dense - method|)
+};
+// Writes dense | method | |difference| videos for each decoded generation of a trial.
+int export_video_command(const ExportVideoCommand& command);
+
 struct DbCommand {
   std::string action;  // ls | show
   std::string db;

@@ -75,6 +75,14 @@ int dispatch(int argc, char** argv) {
   pareto_app->add_option("--out", pareto.out, "Write the table to this file instead of standard output");
   pareto_app->add_option("--plot", pareto.plot, "Also write a latency/quality scatter with the front highlighted (.png or .svg)");
   pareto_app->add_option("--quality", pareto.quality, "Quality metric (default: the search fitness, else latent_rel_l2, latent_mse or psnr)");
+  ExportVideoCommand video;
+  video.db = default_db();
+  auto* video_app = export_app->add_subcommand("video", "Side-by-side video of a trial: dense | method | |difference|");
+  video_app->add_option("--db", video.db, "Results database")->capture_default_str();
+  video_app->add_option("--trial", video.trial, "Trial id")->required();
+  video_app->add_option("--out", video.out, "Output directory (default trial-<ID>-video)");
+  video_app->add_option("--base", video.base, "Directory that relative artifact paths start from (default: the database's)");
+  video_app->add_option("--gain", video.difference_gain, "Gain of the difference panel")->capture_default_str();
   export_app->require_subcommand(1);
 
   auto* bench_app = app.add_subcommand("bench", "Performance harness; prints a table");
@@ -134,6 +142,7 @@ int dispatch(int argc, char** argv) {
   if (search_app->parsed()) return search_command(search);
   if (worker_app->parsed()) return worker_command(worker);
   if (pareto_app->parsed()) return export_pareto_command(pareto);
+  if (video_app->parsed()) return export_video_command(video);
   if (bench_model_app->parsed()) {
     bench_model.generation = !no_generation;
     return bench_model_command(bench_model);

@@ -1,11 +1,14 @@
 // `astraea run` reproduces diffusers' CogVideoXPipeline end to end: the fixture's weights and
 // prompt embeddings go into files, the CLI generates from the same seed, and the latents it
 // records match the pipeline's (tests/fixtures/cogvideox_pipeline_*.safetensors).
+// ATen before Catch: c10's logging header defines its own CHECK, which must not replace Catch's.
+#include <ATen/ATen.h>
+
 #include "driver/cli_runner.h"
 #include "model/safetensors_file.h"
+#include "results/store.h"
 #include "support/catch.h"
 
-#include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -114,4 +117,50 @@ TEST_CASE("with a TorchScript VAE, run also decodes the latents into frames", "[
   CHECK(video.sizes() == at::IntArrayRef({1, 2, 16, 16, 3}));
   CHECK(video.min().item<float>() >= 0.0f);
   CHECK(video.max().item<float>() <= 1.0f);
+}
+
+TEST_CASE("a sparse trial with a VAE records frame fidelity and exports a side-by-side video", "[driver][vae][fidelity]") {
+  const astraea::model::SafetensorsFile fixture("tests/fixtures/cogvideox_pipeline_ddim.safetensors");
+  TempDir ws;
+  prepare(ws, fixture);
+  const auto vae = fs::path(ASTRAEA_SOURCE_DIR) / "tests/fixtures/tiny_vae.pt";
+  const auto r = run_cli(fmt::format("sweep experiments/quickstart.yaml model=oracle_tiny method=astraea sampler.steps=3 video.frames=5 "
+                                     "video.height=64 video.width=64 prompts.embeddings=embeds.safetensors 'prompts.texts=[p]' "
+                                     "'prompts.seeds=[7]' ++model.vae={} ++model.vae_scaling_factor=0.7",
+                                     vae.string()),
+                         ws.path());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto show = run_cli("db show --trial 1", ws.path());
+  CHECK(show.out.find("video_p0_s7.gif") != std::string::npos);
+  // Independent PSNR: per frame 10 log10(1 / MSE) on [0, 1], averaged, from the two frame files.
+  astraea::results::StoreOptions read_only;
+  read_only.read_only = true;
+  const astraea::results::Store store(ws.path() / "astraea.db", read_only);
+  auto frames_of = [&](std::int64_t trial) {
+    for (const auto& a : store.artifacts(trial)) {
+      if (a.kind == "frames") return astraea::model::SafetensorsFile(ws.path() / a.path).tensor("frames").to(at::kDouble);
+    }
+    FAIL("trial " << trial << " has no frames");
+    return at::Tensor();
+  };
+  auto metric = [&](std::int64_t trial, const std::string& name) {
+    for (const auto& m : store.metrics(trial)) {
+      if (m.name == name) return m.value;
+    }
+    FAIL("trial " << trial << " has no metric " << name);
+    return 0.0;
+  };
+  const auto reference = static_cast<std::int64_t>(metric(1, "reference_trial"));
+  const auto mse = (frames_of(1) - frames_of(reference)).pow(2).mean({0, 2, 3, 4});
+  const double psnr = (10.0 * (1.0 / mse).log10()).mean().item<double>();
+  CHECK(metric(1, "psnr") == Approx(psnr).epsilon(1e-6));
+  CHECK(metric(1, "ssim") < 1.0);
+  const auto exported = run_cli("export video --trial 1 --out side", ws.path());
+  INFO(exported.err);
+  REQUIRE(exported.status == 0);
+  CHECK(fs::exists(ws.path() / "side" / "frames_p0_s7.gif"));
+  CHECK(fs::exists(ws.path() / "side" / "frames_p0_s7" / "frame_0000.png"));
+  const auto dense_trial = run_cli("export video --trial 2", ws.path());
+  CHECK(dense_trial.status == 2);
 }
