@@ -52,6 +52,11 @@ void block_sparse_attention(const BlockSparseAttentionParams& p, cudaStream_t st
   check((p.kv_indices == nullptr) == (p.kv_num_blocks == nullptr), "kv_num_blocks and kv_indices must be set together");
   check(reinterpret_cast<std::uintptr_t>(p.o) % 4 == 0 && p.o_row_stride % 2 == 0, "o must be 4-byte aligned with even row stride");
   check(p.o_row_stride > 0 && p.o_head_stride > 0 && p.o_batch_stride > 0, "o strides must be positive");
+  if (p.q_rows != nullptr) {
+    check(p.kv_indices == nullptr, "the query-row gather (q_rows) runs with the dense mask only");
+    check(p.q_source_len > 0, "q_source_len must be positive with q_rows");
+    check(p.q_rows_batch_stride >= 0, "q_rows_batch_stride must not be negative");
+  }
   const std::int64_t q_blocks = (p.q_len + kBlockSparseBlockSize - 1) / kBlockSparseBlockSize;
   check(q_blocks * p.heads * p.batch < (std::int64_t{1} << 31), "too many query blocks for one grid");
   switch (p.dtype) {

@@ -42,6 +42,13 @@ struct BlockSparseAttentionParams {
   std::int64_t v_batch_stride = 0, v_head_stride = 0, v_row_stride = 0;
   std::int64_t o_batch_stride = 0, o_head_stride = 0, o_row_stride = 0;
 
+  // Optional query-row gather: query row r of batch b is row q_rows[b * q_rows_batch_stride + r]
+  // of q, which then holds q_source_len rows (o and lse keep q_len rows). A row index outside
+  // [0, q_source_len) reads as a zero query. nullptr: row r of q. Only with the dense mask.
+  const std::int32_t* q_rows = nullptr;
+  std::int64_t q_rows_batch_stride = 0;
+  int q_source_len = 0;
+
   const std::int32_t* kv_num_blocks = nullptr;
   const std::int32_t* kv_indices = nullptr;
   std::int64_t num_batch_stride = 0, num_head_stride = 0;                      // elements of kv_num_blocks

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kernels/block_sparse_attention.h"
+#include "kernels/block_sparse_attention_masks.h"
 #include "kernels/block_sparse_attention_softmax.cuh"
 #include "kernels/hopper_ptx.cuh"
 #include "kernels/wgmma_ops.cuh"
@@ -53,7 +54,7 @@ __device__ void load_tile(const CUtensorMap* map, std::uint32_t dst, std::uint32
 // Producer: per tile, Q (once the consumers have released the previous tile's Q), then K and V
 // of every visited key block, each behind its ring slot's "empty" barrier. One thread issues
 // everything.
-template <class Traits, class Mask>
+template <class Traits, class Mask, class QueryRows>
 __device__ void produce(const CUtensorMap* tma_q, const CUtensorMap* tma_k, const CUtensorMap* tma_v, const BlockSparseSmem<Traits>& smem,
                         const BlockSparseAttentionParams& p, int q_blocks, int tiles) {
   int visit = 0;
@@ -61,9 +62,11 @@ __device__ void produce(const CUtensorMap* tma_q, const CUtensorMap* tma_k, cons
   for (int index = blockIdx.x; index < tiles; index += gridDim.x, ++round) {
     const Tile tile(index, q_blocks, p.heads);
     const auto row = Mask::row(p, tile.batch, tile.head, tile.q_block);
-    ptx::mbarrier_wait(smem.q_empty(), (round & 1) ^ 1);
-    ptx::mbarrier_arrive_expect_tx(smem.q_full(), Traits::kQTileBytes);
-    load_tile<Traits>(tma_q, smem.q(), smem.q_full(), tile.q_block * Traits::kBlockM, tile.head, tile.batch, Traits::kQChunkBytes);
+    if constexpr (!QueryRows::kGather) {
+      ptx::mbarrier_wait(smem.q_empty(), (round & 1) ^ 1);
+      ptx::mbarrier_arrive_expect_tx(smem.q_full(), Traits::kQTileBytes);
+      load_tile<Traits>(tma_q, smem.q(), smem.q_full(), tile.q_block * Traits::kBlockM, tile.head, tile.batch, Traits::kQChunkBytes);
+    }
     for (int it = 0; it < row.count; ++it, ++visit) {
       const RingSlot<Traits> slot(visit);
       const int key_row = row.block(it) * Traits::kBlockN;
@@ -74,6 +77,48 @@ __device__ void produce(const CUtensorMap* tma_q, const CUtensorMap* tma_k, cons
       ptx::mbarrier_arrive_expect_tx(smem.v_full(slot.stage), Traits::kKvTileBytes);
       load_tile<Traits>(tma_v, smem.v(slot.stage), smem.v_full(slot.stage), key_row, tile.head, tile.batch, Traits::kKvChunkBytes);
     }
+  }
+}
+
+// Query-row gather (GatheredQueryRows): `thread` in [0, threads) of the gathering warp copies the
+// tile's 128 gathered rows as 16-byte vectors into the swizzled Q layout, then makes them visible
+// to wgmma and arrives on q_full (initialised with `threads` arrivals). The swizzle is the
+// one TMA writes: inside every 8-row atom, byte bits [4, 7) (128-byte rows) or [4, 6) (64-byte rows)
+// are XORed with bits [7, 10) / [7, 9) of the offset, i.e. with the row inside the atom.
+template <class Traits>
+__device__ void gather_query_rows(const BlockSparseSmem<Traits>& smem, const BlockSparseAttentionParams& p, int q_blocks, int tiles,
+                                  int thread, int threads) {
+  using Element = typename Traits::Element;
+  constexpr int kVectorBytes = 16;
+  constexpr int kVectorsPerRow = Traits::kHeadDim * Traits::kElementBytes / kVectorBytes;
+  constexpr int kVectorsPerChunkRow = Traits::kSwizzleBytes / kVectorBytes;
+  constexpr int kElementsPerVector = kVectorBytes / Traits::kElementBytes;
+  constexpr std::uint32_t kSwizzleRowMask = Traits::kSwizzleBytes / kVectorBytes - 1;  // 7 or 3
+  constexpr int kVectors = Traits::kBlockM * kVectorsPerRow;
+  static_assert(Traits::kSwizzleBytes == 128 || Traits::kSwizzleBytes == 64, "gather supports 64- and 128-byte swizzles");
+  int round = 0;
+  for (int index = blockIdx.x; index < tiles; index += gridDim.x, ++round) {
+    const Tile tile(index, q_blocks, p.heads);
+    const std::int32_t* rows = p.q_rows + tile.batch * p.q_rows_batch_stride;
+    const Element* q = static_cast<const Element*>(p.q) + tile.batch * p.q_batch_stride + tile.head * p.q_head_stride;
+    ptx::mbarrier_wait_sleeping(smem.q_empty(), (round & 1) ^ 1, GatheredQueryRows::kSleepNs);
+    for (int vector = thread; vector < kVectors; vector += threads) {
+      const int r = vector / kVectorsPerRow;
+      const int column = vector % kVectorsPerRow;
+      const std::uint32_t logical = r * Traits::kSwizzleBytes + (column % kVectorsPerChunkRow) * kVectorBytes;
+      const std::uint32_t physical = logical ^ (((logical >> 7) & kSwizzleRowMask) << 4);
+      const std::uint32_t dst = smem.q() + (column / kVectorsPerChunkRow) * Traits::kQChunkBytes + physical;
+      const int q_row = tile.q_block * Traits::kBlockM + r;
+      const int source = q_row < p.q_len ? __ldg(rows + q_row) : -1;
+      if (source >= 0 && source < p.q_source_len) {
+        ptx::cp_async_16(dst, q + static_cast<std::int64_t>(source) * p.q_row_stride + column * kElementsPerVector);
+      } else {
+        ptx::st_shared_zero_16(dst);
+      }
+    }
+    ptx::cp_async_wait_all();
+    ptx::fence_proxy_async_shared();
+    ptx::mbarrier_arrive(smem.q_full());
   }
 }
 
@@ -181,7 +226,7 @@ __device__ void consume_tile(const BlockSparseAttentionParams& p, const BlockSpa
   softmax.store(o, p, first_row, tile.head, tile.batch);
 }
 
-template <class Traits, class Mask>
+template <class Traits, class Mask, class QueryRows>
 __global__ void __launch_bounds__(Traits::kThreads, 1)
     block_sparse_attention_kernel(const __grid_constant__ CUtensorMap tma_q, const __grid_constant__ CUtensorMap tma_k,
                                   const __grid_constant__ CUtensorMap tma_v, const __grid_constant__ BlockSparseAttentionParams p) {
@@ -196,7 +241,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
     ptx::prefetch_tensor_map(&tma_q);
     ptx::prefetch_tensor_map(&tma_k);
     ptx::prefetch_tensor_map(&tma_v);
-    ptx::mbarrier_init(smem.q_full(), 1);
+    ptx::mbarrier_init(smem.q_full(), QueryRows::kGather ? GatheredQueryRows::kThreads : 1);
     ptx::mbarrier_init(smem.q_empty(), Traits::kConsumerWarps);
     for (int s = 0; s < Traits::kStages; ++s) {
       ptx::mbarrier_init(smem.k_full(s), 1);
@@ -210,7 +255,13 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
 
   if (warpgroup == 0) {
     ptx::register_dealloc<Traits::kProducerRegisters>();
-    if (threadIdx.x == 0) produce<Traits, Mask>(&tma_q, &tma_k, &tma_v, smem, p, q_blocks, tiles);
+    if (threadIdx.x == 0) {
+      produce<Traits, Mask, QueryRows>(&tma_q, &tma_k, &tma_v, smem, p, q_blocks, tiles);
+    } else if constexpr (QueryRows::kGather) {
+      if (threadIdx.x >= 32 && threadIdx.x < 32 + GatheredQueryRows::kThreads) {
+        gather_query_rows<Traits>(smem, p, q_blocks, tiles, threadIdx.x - 32, GatheredQueryRows::kThreads);
+      }
+    }
   } else {
     ptx::register_alloc<Traits::kConsumerRegisters>();
     int visit = 0;

@@ -15,16 +15,18 @@
 
 namespace astraea::kernels {
 
-template <class Traits, class Mask>
+template <class Traits, class Mask, class QueryRows>
 void launch_block_sparse_attention(const BlockSparseAttentionParams& p, cudaStream_t stream) {
   constexpr auto dtype =
       std::is_same_v<typename Traits::Element, __half> ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16 : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
   const TileMapShape shape{Traits::kChunkElems, Traits::kBlockM, Traits::kSwizzleBytes};
-  const CUtensorMap tma_q = make_tile_map(dtype, p.q, p.batch, p.heads, p.q_len, p.head_dim, p.q_batch_stride, p.q_head_stride, p.q_row_stride, shape);
+  // With a row gather the Q map is never read; building it still checks q's alignment for cp.async.
+  const int q_rows_in_memory = QueryRows::kGather ? p.q_source_len : p.q_len;
+  const CUtensorMap tma_q = make_tile_map(dtype, p.q, p.batch, p.heads, q_rows_in_memory, p.head_dim, p.q_batch_stride, p.q_head_stride, p.q_row_stride, shape);
   const CUtensorMap tma_k = make_tile_map(dtype, p.k, p.batch, p.heads, p.kv_len, p.head_dim, p.k_batch_stride, p.k_head_stride, p.k_row_stride, shape);
   const CUtensorMap tma_v = make_tile_map(dtype, p.v, p.batch, p.heads, p.kv_len, p.head_dim, p.v_batch_stride, p.v_head_stride, p.v_row_stride, shape);
 
-  auto* kernel = block_sparse_attention_kernel<Traits, Mask>;
+  auto* kernel = block_sparse_attention_kernel<Traits, Mask, QueryRows>;
   static const bool opted_in = [kernel] {
     check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Traits::kSmemBytes),
                "block_sparse_attention: cudaFuncSetAttribute");
@@ -44,10 +46,12 @@ void launch_block_sparse_attention(const BlockSparseAttentionParams& p, cudaStre
 template <typename Element, int kHeadDim>
 void run_block_sparse_attention(const BlockSparseAttentionParams& p, cudaStream_t stream) {
   using Traits = BlockSparseAttentionTraits<Element, kHeadDim>;
-  if (p.kv_indices == nullptr) {
-    launch_block_sparse_attention<Traits, DenseMask>(p, stream);
+  if (p.q_rows != nullptr) {
+    launch_block_sparse_attention<Traits, DenseMask, GatheredQueryRows>(p, stream);
+  } else if (p.kv_indices == nullptr) {
+    launch_block_sparse_attention<Traits, DenseMask, TmaQueryRows>(p, stream);
   } else {
-    launch_block_sparse_attention<Traits, BlockListMask>(p, stream);
+    launch_block_sparse_attention<Traits, BlockListMask, TmaQueryRows>(p, stream);
   }
 }
 

@@ -33,4 +33,18 @@ struct BlockListMask {
   }
 };
 
+// Query-row policies: how a tile's 128 query rows reach shared memory.
+// Rows q_block*128 .. +127 of q, by the producer thread's TMA (the same swizzled box as K and V).
+struct TmaQueryRows {
+  static constexpr bool kGather = false;
+};
+// Rows q_rows[batch, q_block*128 + r] of q, gathered by warp 1 of the producer warpgroup with
+// 16-byte cp.async into the swizzled layout TMA would have written (TMA cannot gather rows). The
+// warp sleeps while it waits for the consumers to release Q, so it takes no issue slots from them.
+struct GatheredQueryRows {
+  static constexpr bool kGather = true;
+  static constexpr int kThreads = 32;           // warp 1 of the producer warpgroup
+  static constexpr unsigned kSleepNs = 256;     // poll interval while Q is in use
+};
+
 }  // namespace astraea::kernels

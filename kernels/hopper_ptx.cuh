@@ -42,6 +42,25 @@ __device__ inline void mbarrier_wait(std::uint32_t barrier, std::uint32_t parity
       : "memory");
 }
 
+// The same wait for threads with nothing else to do: between polls the thread sleeps for about
+// `sleep_ns`, so that it takes no issue slots from the warps that compute.
+__device__ inline void mbarrier_wait_sleeping(std::uint32_t barrier, std::uint32_t parity, unsigned sleep_ns) {
+  std::uint32_t done = 0;
+  for (;;) {
+    asm volatile(
+        "{\n"
+        ".reg .pred p;\n"
+        "mbarrier.test_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+        "selp.u32 %0, 1, 0, p;\n"
+        "}\n"
+        : "=r"(done)
+        : "r"(barrier), "r"(parity)
+        : "memory");
+    if (done) return;
+    __nanosleep(sleep_ns);
+  }
+}
+
 // ---- TMA ------------------------------------------------------------------------------------
 
 __device__ inline void prefetch_tensor_map(const CUtensorMap* map) {
@@ -57,6 +76,23 @@ __device__ inline void tma_load_4d(std::uint32_t dst, const CUtensorMap* map, st
       "l"(reinterpret_cast<std::uint64_t>(map)), "r"(barrier), "r"(c0), "r"(c1), "r"(c2), "r"(c3)
       : "memory");
 }
+
+// ---- cp.async (row gathers that TMA cannot express) ------------------------------------------
+
+// Copies 16 bytes from global to shared memory asynchronously (cached in L2 only).
+__device__ inline void cp_async_16(std::uint32_t dst, const void* src) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(src) : "memory");
+}
+
+// Waits for every cp.async this thread issued.
+__device__ inline void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+
+__device__ inline void st_shared_zero_16(std::uint32_t dst) {
+  asm volatile("st.shared.v4.u32 [%0], {%1, %1, %1, %1};\n" ::"r"(dst), "r"(0u) : "memory");
+}
+
+// Makes this thread's ordinary shared-memory writes visible to the async proxy (wgmma, TMA).
+__device__ inline void fence_proxy_async_shared() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
 // ---- wgmma ----------------------------------------------------------------------------------
 

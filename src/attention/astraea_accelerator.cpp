@@ -1,5 +1,7 @@
 #include "attention/astraea_accelerator.h"
 
+#include "attention/kernel_bridge.h"
+
 #include "core/error.h"
 
 #include <ATen/ATen.h>
@@ -123,7 +125,9 @@ at::Tensor AstraeaAccelerator::attention(int layer, const at::Tensor& q, const a
   TORCH_CHECK(video_rows >= 0 && (rows.all() || rows.indices.size(1) == video_rows), "astraea attention (layer ", layer, "): q has ", q.size(2),
               " rows for ", layout.text_tokens, " text tokens and ", rows.all() ? std::string("every") : std::to_string(rows.indices.size(1)),
               " video rows");
-  auto result = fused_attention_with_lse(q, k, v);
+  // q holds only the text and selected rows, so this is row-subset attention over every key; on
+  // CUDA sm_90 the fused kernel, elsewhere the reference (row_subset_attention falls back itself).
+  auto result = row_subset_attention(q, k, v, at::Tensor());
   const auto found = layers_.find(layer);
   if (found == layers_.end()) return result.out;
   auto& s = found->second;

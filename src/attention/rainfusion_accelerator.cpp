@@ -1,5 +1,7 @@
 #include "attention/rainfusion_accelerator.h"
 
+#include "attention/kernel_bridge.h"
+
 #include <ATen/ATen.h>
 
 #include <chrono>
@@ -62,9 +64,20 @@ at::Tensor RainFusionAccelerator::attention(int layer, const at::Tensor& q, cons
   stats_.arm_seconds += seconds_since(start);
 
   start = Clock::now();
-  const at::Tensor& masks = masks_for(layout, q.device());
   if (stats_.heads_per_pattern_per_step.empty()) stats_.heads_per_pattern_per_step.push_back({0, 0, 0});
   auto& counts = stats_.heads_per_pattern_per_step.back();
+  if (attention_kernels_available(q, k, v)) {
+    if (!kernel_plan_ || !plan_matches(*kernel_plan_, layout, settings_.sparsity, settings_.block_size, settings_.textural_stride,
+                                       settings_.first_frame_sink, q.device())) {
+      kernel_plan_ = make_rainfusion_kernel_plan(layout, settings_.sparsity, settings_.block_size, settings_.textural_stride,
+                                                 settings_.first_frame_sink, q.device());
+    }
+    for (int p = 0; p < kNumHeadPatterns; ++p) counts[p] += (patterns == p).sum().item<std::int64_t>();
+    at::Tensor out = rainfusion_kernel_attention(*kernel_plan_, q, k, v, patterns);
+    stats_.attention_seconds += seconds_since(start);
+    return out;
+  }
+  const at::Tensor& masks = masks_for(layout, q.device());
   at::Tensor out = at::empty({q.size(0), q.size(1), q.size(2), v.size(3)}, v.options());
   for (std::int64_t b = 0; b < q.size(0); ++b) {
     for (int p = 0; p < kNumHeadPatterns; ++p) {

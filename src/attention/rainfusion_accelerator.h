@@ -1,13 +1,16 @@
 // RainFusion (METHODS.md section 2): after a dense warm-up, every (batch element, head) gets one
 // of three sparse patterns, chosen online by ARM, and attention runs under that pattern's mask.
-// Reference implementation: the masks are dense [S, S] booleans fed to
-// at::scaled_dot_product_attention, one call per (batch element, pattern) over the heads that
-// chose it; fine for small S, not a fast path.
+// On CUDA sm_90 with bf16/fp16 (attention_kernels_available) the sparse steps run on the
+// block-sparse kernel (rainfusion_kernels.h: block lists built on the GPU, block-granular bands,
+// exact textural gather), at any sequence length. Elsewhere the reference: the masks are dense
+// [S, S] booleans fed to at::scaled_dot_product_attention, one call per (batch element, pattern)
+// over the heads that chose it; fine for small S, not a fast path.
 #pragma once
 
 #include "attention/accelerator.h"
 #include "attention/arm.h"
 #include "attention/rainfusion_masks.h"
+#include "attention/rainfusion_kernels.h"
 
 #include <array>
 #include <cstdint>
@@ -61,6 +64,7 @@ class RainFusionAccelerator final : public Accelerator {
   bool dense_ = true;
   std::optional<VideoLayout> mask_layout_;
   at::Tensor masks_;
+  std::optional<RainFusionKernelPlan> kernel_plan_;
 };
 
 }  // namespace astraea::attention

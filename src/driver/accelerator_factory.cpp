@@ -2,6 +2,7 @@
 
 #include "attention/astraea_accelerator.h"
 #include "attention/dense_accelerator.h"
+#include "attention/kernel_bridge.h"
 #include "attention/rainfusion_accelerator.h"
 #include "core/error.h"
 
@@ -42,11 +43,13 @@ attention::RainFusionSettings rainfusion_settings(const config::RainFusionOption
 
 }  // namespace
 
-void check_method_runnable(const config::MethodOptions& method, std::int64_t tokens, int steps) {
+void check_method_runnable(const config::MethodOptions& method, std::int64_t tokens, int steps, const KernelTarget& target) {
   if (method.name == "astraea_rainfusion") fail(ErrorKind::kNotBuilt, "method 'astraea_rainfusion' (the combination) is not built yet");
-  if (method.name == "rainfusion" && tokens > kRainFusionReferenceMaxTokens) {
-    fail(ErrorKind::kNotBuilt, "method 'rainfusion' at {} tokens needs the block-sparse CUDA kernels, which are not built yet "
-         "(the reference implementation stops at {} tokens)", tokens, kRainFusionReferenceMaxTokens);
+  // The block-sparse kernels take any length; the LibTorch reference builds S x S masks.
+  if (method.name == "rainfusion" && tokens > kRainFusionReferenceMaxTokens &&
+      !attention::attention_kernels_available(target.device, target.dtype, target.head_dim)) {
+    fail(ErrorKind::kNotBuilt, "method 'rainfusion' at {} tokens needs the block-sparse kernels (sm_90, bf16/fp16, head dim 64/96/128); "
+         "the reference implementation on {} stops at {} tokens", tokens, target.device.str(), kRainFusionReferenceMaxTokens);
   }
   if (method.name == "astraea") astraea_settings(method.astraea, steps);
 }

@@ -36,8 +36,8 @@ void check_runnable(const config::ExperimentOptions& options) {
   const auto shape = latent_shape(options);
   const std::int64_t tokens = config.max_text_seq_length + static_cast<std::int64_t>(shape.frames) * (shape.height / config.patch_size) *
                                                                (shape.width / config.patch_size);
-  check_method_runnable(options.method, tokens, options.sampler.steps);
-  pick_device(options.model.device);
+  const KernelTarget target{pick_device(options.model.device), pick_dtype(options.model.dtype), config.attention_head_dim};
+  check_method_runnable(options.method, tokens, options.sampler.steps, target);
 }
 
 bool needs_dense_reference(const config::ExperimentOptions& options) {

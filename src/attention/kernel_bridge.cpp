@@ -1,0 +1,241 @@
+#include "attention/kernel_bridge.h"
+
+#include <ATen/ATen.h>
+
+#if ASTRAEA_WITH_KERNELS
+#include "kernels/block_sparse_attention.h"
+
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+
+namespace astraea::attention {
+namespace {
+
+// Float32 score elements per reference chunk (B * H * rows * Skv): 256 MiB of scores.
+constexpr std::int64_t kReferenceChunkElements = std::int64_t{1} << 26;
+constexpr std::int64_t kVectorElements = 8;  // 16 bytes of bf16/fp16: the kernels' alignment unit
+
+std::int64_t blocks_for(std::int64_t tokens) { return (tokens + kKernelBlockSize - 1) / kKernelBlockSize; }
+
+void check_qkv(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const char* who) {
+  TORCH_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4, who, ": q, k and v must be [B, H, S, D]; got q ", q.sizes(), ", k ", k.sizes(),
+              ", v ", v.sizes());
+  TORCH_CHECK(k.sizes() == v.sizes(), who, ": k ", k.sizes(), " and v ", v.sizes(), " must have the same shape");
+  TORCH_CHECK(q.size(0) == k.size(0) && q.size(1) == k.size(1) && q.size(3) == k.size(3), who, ": q ", q.sizes(),
+              " must match k ", k.sizes(), " in batch, heads and head dim");
+  TORCH_CHECK(q.device() == k.device() && q.device() == v.device(), who, ": q, k and v must be on one device");
+  TORCH_CHECK(q.scalar_type() == k.scalar_type() && q.scalar_type() == v.scalar_type(), who, ": q, k and v must share one dtype; got ",
+              q.scalar_type(), ", ", k.scalar_type(), ", ", v.scalar_type());
+}
+
+// kv_num_blocks -> [B|1, H|1, Mq] int64 and kv_indices -> [B|1, H|1, Mq, W] int64 (a 1-D / 2-D mask
+// is shared by every batch element and head).
+std::pair<at::Tensor, at::Tensor> normalised_mask(const at::Tensor& num, const at::Tensor& idx, std::int64_t q_blocks, const char* who) {
+  TORCH_CHECK(num.defined() == idx.defined(), who, ": kv_num_blocks and kv_indices must be given together");
+  TORCH_CHECK(num.scalar_type() == at::kInt || num.scalar_type() == at::kLong, who, ": kv_num_blocks must be int32 or int64; got ",
+              num.scalar_type());
+  TORCH_CHECK(idx.scalar_type() == at::kInt || idx.scalar_type() == at::kLong, who, ": kv_indices must be int32 or int64; got ",
+              idx.scalar_type());
+  at::Tensor n = num.dim() == 1 ? num.view({1, 1, num.size(0)}) : num;
+  at::Tensor i = idx.dim() == 2 ? idx.view({1, 1, idx.size(0), idx.size(1)}) : idx;
+  TORCH_CHECK(n.dim() == 3 && n.size(2) == q_blocks, who, ": kv_num_blocks must be [B, H, ", q_blocks, "] (ceil(Sq / 128) query blocks); got ",
+              num.sizes());
+  TORCH_CHECK(i.dim() == 4 && i.size(2) == q_blocks && i.size(3) >= 1, who, ": kv_indices must be [B, H, ", q_blocks, ", W]; got ",
+              idx.sizes());
+  return {n, i};
+}
+
+// Bool [B, H, Mq, Nk]: which key blocks each query block keeps.
+at::Tensor kept_blocks(const at::Tensor& num, const at::Tensor& idx, std::int64_t batch, std::int64_t heads, std::int64_t kv_blocks) {
+  const at::Tensor n = num.to(at::kLong).expand({batch, heads, num.size(2)});
+  const at::Tensor i = idx.to(at::kLong).expand({batch, heads, idx.size(2), idx.size(3)});
+  const at::Tensor position = at::arange(i.size(3), i.options());
+  const at::Tensor valid = (position < n.unsqueeze(-1)) & (i >= 0) & (i < kv_blocks);
+  at::Tensor hits = at::zeros({batch, heads, i.size(2), kv_blocks}, i.options());
+  hits.scatter_add_(3, i.clamp(0, kv_blocks - 1), valid.to(at::kLong));
+  return hits > 0;
+}
+
+#if ASTRAEA_WITH_KERNELS
+namespace kern = astraea::kernels;
+
+// A 16-bit tensor the kernels can read in place: contiguous last dim, 16-byte aligned base and strides.
+at::Tensor kernel_operand(const at::Tensor& x) {
+  const bool aligned = x.stride(3) == 1 && reinterpret_cast<std::uintptr_t>(x.data_ptr()) % 16 == 0 &&
+                       x.stride(0) % kVectorElements == 0 && x.stride(1) % kVectorElements == 0 && x.stride(2) % kVectorElements == 0 &&
+                       x.stride(0) > 0 && x.stride(1) > 0 && x.stride(2) > 0;
+  return aligned ? x : x.contiguous();
+}
+
+struct KernelCall {
+  kern::BlockSparseAttentionParams params;
+  at::Tensor q, k, v, out, lse, num, idx, rows;  // keep the operands alive until the launch
+};
+
+KernelCall prepare_call(const at::Tensor& q_in, const at::Tensor& k_in, const at::Tensor& v_in, std::int64_t q_len) {
+  KernelCall c;
+  c.q = kernel_operand(q_in);
+  c.k = kernel_operand(k_in);
+  c.v = kernel_operand(v_in);
+  const std::int64_t batch = c.q.size(0), heads = c.q.size(1), dim = c.q.size(3);
+  c.out = at::empty({batch, heads, q_len, dim}, c.q.options());
+  c.lse = at::empty({batch, heads, q_len}, c.q.options().dtype(at::kFloat));
+  auto& p = c.params;
+  p.q = c.q.data_ptr();
+  p.k = c.k.data_ptr();
+  p.v = c.v.data_ptr();
+  p.o = c.out.data_ptr();
+  p.lse = c.lse.data_ptr<float>();
+  p.dtype = c.q.scalar_type() == at::kHalf ? kern::AttentionDtype::kFp16 : kern::AttentionDtype::kBf16;
+  p.batch = static_cast<int>(batch);
+  p.heads = static_cast<int>(heads);
+  p.q_len = static_cast<int>(q_len);
+  p.kv_len = static_cast<int>(c.k.size(2));
+  p.head_dim = static_cast<int>(dim);
+  p.softmax_scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(dim)));
+  p.q_batch_stride = c.q.stride(0), p.q_head_stride = c.q.stride(1), p.q_row_stride = c.q.stride(2);
+  p.k_batch_stride = c.k.stride(0), p.k_head_stride = c.k.stride(1), p.k_row_stride = c.k.stride(2);
+  p.v_batch_stride = c.v.stride(0), p.v_head_stride = c.v.stride(1), p.v_row_stride = c.v.stride(2);
+  p.o_batch_stride = c.out.stride(0), p.o_head_stride = c.out.stride(1), p.o_row_stride = c.out.stride(2);
+  return c;
+}
+
+AttentionWithLse launch(KernelCall& c, const char* who) {
+  const c10::cuda::CUDAGuard guard(c.q.device());
+  try {
+    kern::block_sparse_attention(c.params, c10::cuda::getCurrentCUDAStream(c.q.device().index()).stream());
+  } catch (const std::exception& e) {
+    TORCH_CHECK(false, who, ": ", e.what());
+  }
+  return {c.out, c.lse};
+}
+#endif
+
+}  // namespace
+
+bool attention_kernels_available(const c10::Device& device, at::ScalarType dtype, std::int64_t head_dim) {
+#if ASTRAEA_WITH_KERNELS
+  if (!device.is_cuda() || (dtype != at::kBFloat16 && dtype != at::kHalf)) return false;
+  if (head_dim != 64 && head_dim != 96 && head_dim != 128) return false;
+  const auto* props = at::cuda::getDeviceProperties(device.has_index() ? device.index() : c10::cuda::current_device());
+  return props->major == 9 && props->minor == 0;
+#else
+  (void)device, (void)dtype, (void)head_dim;
+  return false;
+#endif
+}
+
+bool attention_kernels_available(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+  if (q.dim() != 4 || k.device() != q.device() || v.device() != q.device()) return false;
+  if (k.scalar_type() != q.scalar_type() || v.scalar_type() != q.scalar_type()) return false;
+  return attention_kernels_available(q.device(), q.scalar_type(), q.size(3));
+}
+
+AttentionWithLse block_sparse_attention_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& kv_num_blocks,
+                                                  const at::Tensor& kv_indices) {
+  constexpr const char* kWho = "block_sparse_attention_reference";
+  check_qkv(q, k, v, kWho);
+  const std::int64_t batch = q.size(0), heads = q.size(1), q_len = q.size(2), kv_len = k.size(2);
+  const std::int64_t q_blocks = blocks_for(q_len), kv_blocks = blocks_for(kv_len);
+  if (!kv_num_blocks.defined() && !kv_indices.defined()) return attention_with_lse(q, k, v);
+  const auto [num, idx] = normalised_mask(kv_num_blocks.to(q.device()), kv_indices.to(q.device()), q_blocks, kWho);
+  const at::Tensor kept = kept_blocks(num, idx, batch, heads, kv_blocks);  // [B, H, Mq, Nk]
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
+  const at::Tensor kt = k.to(at::kFloat).transpose(-2, -1);
+  const at::Tensor vf = v.to(at::kFloat);
+  at::Tensor out = at::empty(q.sizes(), q.options());
+  at::Tensor lse = at::empty({batch, heads, q_len}, q.options().dtype(at::kFloat));
+  const std::int64_t per_block = std::max<std::int64_t>(1, batch * heads * kKernelBlockSize * kv_len);
+  const std::int64_t chunk = std::max<std::int64_t>(1, kReferenceChunkElements / per_block);
+  for (std::int64_t b0 = 0; b0 < q_blocks; b0 += chunk) {
+    const std::int64_t b1 = std::min(q_blocks, b0 + chunk);
+    const std::int64_t r0 = b0 * kKernelBlockSize, r1 = std::min(q_len, b1 * kKernelBlockSize);
+    const at::Tensor mask = kept.slice(2, b0, b1)
+                                .repeat_interleave(kKernelBlockSize, 2)
+                                .slice(2, 0, r1 - r0)
+                                .repeat_interleave(kKernelBlockSize, 3)
+                                .slice(3, 0, kv_len);  // [B, H, rows, Skv]
+    at::Tensor scores = at::matmul(q.slice(2, r0, r1).to(at::kFloat), kt).mul_(scale).masked_fill_(mask.logical_not(), -INFINITY);
+    const at::Tensor row_lse = at::logsumexp(scores, -1, /*keepdim=*/true);
+    const at::Tensor shift = row_lse.masked_fill(at::isinf(row_lse), 0.0);  // empty rows: every probability 0
+    out.slice(2, r0, r1).copy_(at::matmul(scores.sub_(shift).exp_(), vf));
+    lse.slice(2, r0, r1).copy_(row_lse.squeeze(-1));
+  }
+  return {out, lse};
+}
+
+AttentionWithLse block_sparse_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& kv_num_blocks,
+                                        const at::Tensor& kv_indices) {
+  constexpr const char* kWho = "block_sparse_attention";
+  check_qkv(q, k, v, kWho);
+  const bool dense = !kv_num_blocks.defined() && !kv_indices.defined();
+  if (q.size(2) == 0) return {at::empty(q.sizes(), q.options()), at::empty({q.size(0), q.size(1), 0}, q.options().dtype(at::kFloat))};
+  if (!attention_kernels_available(q, k, v)) {
+    return dense ? fused_attention_with_lse(q, k, v) : block_sparse_attention_reference(q, k, v, kv_num_blocks, kv_indices);
+  }
+#if ASTRAEA_WITH_KERNELS
+  KernelCall c = prepare_call(q, k, v, q.size(2));
+  if (!dense) {
+    const auto [num, idx] = normalised_mask(kv_num_blocks, kv_indices, blocks_for(q.size(2)), kWho);
+    TORCH_CHECK(num.device() == q.device() && idx.device() == q.device(), kWho, ": kv_num_blocks and kv_indices must be on q's device ",
+                q.device());
+    TORCH_CHECK((num.size(0) == 1 || num.size(0) == q.size(0)) && (num.size(1) == 1 || num.size(1) == q.size(1)), kWho,
+                ": kv_num_blocks ", num.sizes(), " does not broadcast over batch ", q.size(0), " and heads ", q.size(1));
+    TORCH_CHECK((idx.size(0) == 1 || idx.size(0) == q.size(0)) && (idx.size(1) == 1 || idx.size(1) == q.size(1)), kWho, ": kv_indices ",
+                idx.sizes(), " does not broadcast over batch ", q.size(0), " and heads ", q.size(1));
+    c.num = num.to(at::kInt).contiguous();
+    c.idx = idx.to(at::kInt).contiguous();
+    auto& p = c.params;
+    p.kv_num_blocks = c.num.data_ptr<std::int32_t>();
+    p.kv_indices = c.idx.data_ptr<std::int32_t>();
+    p.num_batch_stride = c.num.size(0) == 1 ? 0 : c.num.stride(0);
+    p.num_head_stride = c.num.size(1) == 1 ? 0 : c.num.stride(1);
+    p.idx_batch_stride = c.idx.size(0) == 1 ? 0 : c.idx.stride(0);
+    p.idx_head_stride = c.idx.size(1) == 1 ? 0 : c.idx.stride(1);
+    p.idx_row_stride = c.idx.stride(2);
+  }
+  return launch(c, kWho);
+#else
+  TORCH_CHECK(false, kWho, ": built without the CUDA kernels");
+#endif
+}
+
+AttentionWithLse row_subset_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& rows) {
+  constexpr const char* kWho = "row_subset_attention";
+  check_qkv(q, k, v, kWho);
+  if (!rows.defined()) return block_sparse_attention(q, k, v, at::Tensor(), at::Tensor());
+  TORCH_CHECK(rows.dim() == 2 && rows.size(0) == q.size(0), kWho, ": rows must be [B, n] with B = ", q.size(0), "; got ", rows.sizes());
+  TORCH_CHECK(rows.scalar_type() == at::kLong || rows.scalar_type() == at::kInt, kWho, ": rows must be int64 or int32; got ",
+              rows.scalar_type());
+  const std::int64_t n = rows.size(1);
+  const bool gather = q.size(2) == k.size(2);
+  TORCH_CHECK(gather || q.size(2) == n, kWho, ": q has ", q.size(2), " rows: either every row (", k.size(2), ", like k) or the ", n,
+              " selected ones");
+  if (!gather || n == 0) return block_sparse_attention(q.slice(2, 0, n), k, v, at::Tensor(), at::Tensor());  // n == 0: empty result
+  if (!attention_kernels_available(q, k, v)) {
+    const at::Tensor index = rows.to(q.device(), at::kLong);
+    const at::Tensor selected = q.gather(2, index.view({q.size(0), 1, n, 1}).expand({q.size(0), q.size(1), n, q.size(3)}));
+    return fused_attention_with_lse(selected, k, v);
+  }
+#if ASTRAEA_WITH_KERNELS
+  TORCH_CHECK(rows.device() == q.device(), kWho, ": rows must be on q's device ", q.device(), "; got ", rows.device());
+  KernelCall c = prepare_call(q, k, v, n);
+  c.rows = rows.to(at::kInt).contiguous();
+  auto& p = c.params;
+  p.q_rows = c.rows.data_ptr<std::int32_t>();
+  p.q_rows_batch_stride = c.rows.stride(0);
+  p.q_source_len = static_cast<int>(q.size(2));
+  return launch(c, kWho);
+#else
+  TORCH_CHECK(false, kWho, ": built without the CUDA kernels");
+#endif
+}
+
+}  // namespace astraea::attention

@@ -1,0 +1,50 @@
+// The torch bridge to kernels/: converts tensors into the kernels' Params and launches them on the
+// caller's current CUDA stream. Wherever the sm_90a kernels cannot run (CPU tensors, another GPU,
+// dtypes other than bf16/fp16, head dims other than 64/96/128, a build without CUDA kernels) the
+// same functions fall back to the LibTorch reference, so callers never branch.
+//
+// Tensors are [B, H, S, D] (any strides with a contiguous last dimension; [B, S, H, D] memory
+// order is used in place). Softmax scale 1/sqrt(D). The LSE is the float32 natural-log
+// log-sum-exp of each query row's scaled scores over the keys it attends to.
+#pragma once
+
+#include "attention/astraea_accelerator.h"
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <cstdint>
+
+namespace astraea::attention {
+
+// Mask blocks of the block-sparse kernel: 128 query rows by 128 keys.
+inline constexpr int kKernelBlockSize = 128;
+
+// Whether the fused kernels run q, k, v as given: CUDA tensors on a compute-capability-9.0 device,
+// all bf16 or all fp16, head dim 64, 96 or 128, in a build with the CUDA kernels.
+bool attention_kernels_available(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
+// The same question before any tensor exists (e.g. a driver deciding whether a run is feasible).
+bool attention_kernels_available(const c10::Device& device, at::ScalarType dtype, std::int64_t head_dim);
+
+// softmax(q k^T / sqrt(D)) v restricted to FlexAttention's BlockMask of 128 x 128 blocks:
+// kv_num_blocks int32/int64 [B|1, H|1, ceil(Sq/128)] and kv_indices [B|1, H|1, ceil(Sq/128), W]
+// (the first kv_num_blocks entries of a row are the key blocks it keeps, in any order; W >= every
+// count). Every listed block is attended in full; a row with no block gets out = 0, lse = -inf.
+// Undefined kv_num_blocks and kv_indices = dense attention. q [B, H, Sq, D], k/v [B, H, Skv, D].
+AttentionWithLse block_sparse_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& kv_num_blocks,
+                                        const at::Tensor& kv_indices);
+
+// Row-subset attention (ASTRAEA): every selected query row over all Skv keys, with its LSE.
+//   rows undefined:            q holds the selected rows already (any Sq)
+//   rows [B, n] int64/int32:   token positions in [0, Sq); q holds every row (Sq == Skv) and the
+//                              gather is fused into the kernel's Q load; out [B, H, n, D],
+//                              lse [B, H, n]. (q with n rows and rows [B, n] also works: q is
+//                              then taken as the selected rows.)
+AttentionWithLse row_subset_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& rows);
+
+// LibTorch reference of block_sparse_attention, in float32 over chunks of query blocks; used by
+// the fallback and by tests.
+AttentionWithLse block_sparse_attention_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                                  const at::Tensor& kv_num_blocks, const at::Tensor& kv_indices);
+
+}  // namespace astraea::attention

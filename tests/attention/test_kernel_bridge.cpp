@@ -1,0 +1,197 @@
+// The torch bridge to kernels/ (kernel_bridge.h). CPU: the reference and the fallbacks against a
+// masked softmax in double precision written out here. GPU ([gpu], skipped without an sm_90
+// device): the kernels through the bridge against the float32 reference on the same 16-bit
+// inputs; pass when the error is at most twice that of a reference that rounds P and O to the
+// input dtype like a 16-bit kernel does, and the LSE is within 1e-3.
+#include "attention/kernel_bridge.h"
+#include "support/catch.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Context.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#ifdef SKIP
+#define ASTRAEA_GPU_SKIP(message) SKIP(message)
+#else
+#define ASTRAEA_GPU_SKIP(message) \
+  do {                            \
+    WARN(message);                \
+    return;                       \
+  } while (0)
+#endif
+
+using namespace astraea::attention;
+
+namespace {
+
+double max_abs_diff(const at::Tensor& a, const at::Tensor& b) { return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>(); }
+
+// Random FlexAttention block list [B, H, Mq, Nk]: each query block keeps `per_row` distinct key
+// blocks (or none for every third one when `empty_rows`), in random order; unused entries repeat
+// the first kept block so that reading past the count would be caught.
+std::pair<at::Tensor, at::Tensor> random_block_list(std::int64_t b, std::int64_t h, std::int64_t sq, std::int64_t skv, double density,
+                                                    bool empty_rows, const at::Device& device) {
+  const std::int64_t mq = (sq + 127) / 128, nk = (skv + 127) / 128;
+  const auto per_row = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::lround(density * static_cast<double>(nk))));
+  at::Tensor idx = at::argsort(at::rand({b, h, mq, nk}), /*dim=*/-1, /*descending=*/false).to(at::kInt);
+  at::Tensor num = at::full({b, h, mq}, per_row, at::kInt);
+  if (empty_rows) num.slice(2, 0, mq, 3).zero_();
+  idx.slice(3, per_row).copy_(idx.slice(3, 0, 1).expand({b, h, mq, nk - per_row}));
+  return {num.to(device), idx.to(device)};
+}
+
+// Element mask [B, H, Sq, Skv] of a block list, built independently of the bridge.
+at::Tensor element_mask(const at::Tensor& num, const at::Tensor& idx, std::int64_t sq, std::int64_t skv) {
+  const at::Tensor n = num.cpu(), i = idx.cpu();
+  at::Tensor mask = at::zeros({n.size(0), n.size(1), sq, skv}, at::kBool);
+  for (std::int64_t b = 0; b < n.size(0); ++b) {
+    for (std::int64_t h = 0; h < n.size(1); ++h) {
+      for (std::int64_t qb = 0; qb < n.size(2); ++qb) {
+        for (std::int64_t j = 0; j < n[b][h][qb].item<int>(); ++j) {
+          const std::int64_t kb = i[b][h][qb][j].item<int>();
+          mask[b][h].slice(0, qb * 128, std::min(sq, qb * 128 + 128)).slice(1, kb * 128, std::min(skv, kb * 128 + 128)).fill_(true);
+        }
+      }
+    }
+  }
+  return mask;
+}
+
+// softmax(q k^T / sqrt(d)) v under an element mask, in double; empty rows give 0 and -inf.
+AttentionWithLse masked_double(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
+  const at::Tensor s = at::matmul(q.cpu().to(at::kDouble), k.cpu().to(at::kDouble).transpose(-2, -1)) / std::sqrt(double(q.size(3)));
+  const at::Tensor masked = s.masked_fill(mask.logical_not(), -INFINITY);
+  const at::Tensor lse = at::logsumexp(masked, -1, true);
+  const at::Tensor p = (masked - lse.masked_fill(at::isinf(lse), 0.0)).exp();
+  return {at::matmul(p, v.cpu().to(at::kDouble)), lse.squeeze(-1)};
+}
+
+// Like a 16-bit kernel: P rounded to the input dtype before P V, O rounded at the end.
+at::Tensor rounded_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
+  const auto dtype = q.scalar_type();
+  const at::Tensor s = at::matmul(q.to(at::kFloat), k.to(at::kFloat).transpose(-2, -1)) / std::sqrt(float(q.size(3)));
+  const at::Tensor masked = s.masked_fill(mask.logical_not(), -INFINITY);
+  const at::Tensor max = std::get<0>(masked.max(-1, true));
+  const at::Tensor e = (masked - max.masked_fill(at::isinf(max), 0.0)).exp();
+  const at::Tensor sum = e.sum(-1, true);
+  const at::Tensor p = e.to(dtype).to(at::kFloat);
+  return (at::matmul(p, v.to(at::kFloat)) / sum.clamp_min(1e-30)).to(dtype).to(at::kFloat);
+}
+
+bool sm90_available() {
+  if (!at::hasCUDA()) return false;
+  const at::Tensor probe = at::zeros({1, 1, 1, 64}, at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16));
+  return attention_kernels_available(probe, probe, probe);
+}
+
+struct GpuCase {
+  std::string name;
+  at::ScalarType dtype;
+  std::int64_t b, h, s, d;
+  double density;  // 0: dense (no block list)
+  bool bshd;       // q, k, v are [B, S, H, D] in memory
+};
+
+void check_against_reference(const AttentionWithLse& got, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
+  const auto want = masked_double(q, k, v, mask);
+  const double error = max_abs_diff(got.out.cpu(), want.out);
+  const double rounded = max_abs_diff(rounded_reference(q.cpu(), k.cpu(), v.cpu(), mask), want.out);
+  const at::Tensor finite = at::isfinite(want.lse);
+  const double lse_error =
+      finite.any().item<bool>() ? max_abs_diff(got.lse.cpu().masked_select(finite), want.lse.masked_select(finite)) : 0.0;
+  INFO("max |out - fp64| " << error << ", 16-bit reference " << rounded << ", max |lse err| " << lse_error);
+  CHECK(at::isfinite(got.out.cpu().to(at::kFloat)).all().item<bool>());
+  CHECK(error <= 2 * rounded + 1e-5);
+  CHECK(lse_error <= 1e-3);
+  CHECK(at::equal(at::isinf(got.lse.cpu()), at::isinf(want.lse)));
+}
+
+}  // namespace
+
+TEST_CASE("block_sparse_attention_reference equals a masked softmax", "[kernel_bridge]") {
+  at::manual_seed(11);
+  const std::int64_t b = 2, h = 3, s = 257, d = 16;
+  const at::Tensor q = at::randn({b, h, s, d}), k = at::randn({b, h, s, d}), v = at::randn({b, h, s, d});
+  const auto [num, idx] = random_block_list(b, h, s, s, 0.5, /*empty_rows=*/true, at::kCPU);
+  const auto got = block_sparse_attention_reference(q, k, v, num, idx);
+  const auto want = masked_double(q, k, v, element_mask(num, idx, s, s));
+  CHECK(max_abs_diff(got.out, want.out) <= 1e-5);
+  const at::Tensor finite = at::isfinite(want.lse);
+  CHECK(max_abs_diff(got.lse.masked_select(finite), want.lse.masked_select(finite)) <= 1e-5);
+  CHECK(at::equal(at::isinf(got.lse), at::isinf(want.lse)));
+  // The bridge falls back to the same reference on the CPU, and a 2-D mask broadcasts.
+  const auto fallback = block_sparse_attention(q, k, v, num, idx);
+  CHECK(at::equal(fallback.out, got.out));
+  const auto shared = block_sparse_attention(q, k, v, num[0][0], idx[0][0]);
+  const auto shared_want = masked_double(q, k, v, element_mask(num[0][0].view({1, 1, -1}), idx[0][0].unsqueeze(0).unsqueeze(0), s, s));
+  CHECK(max_abs_diff(shared.out, shared_want.out) <= 1e-5);
+}
+
+TEST_CASE("row_subset_attention on the CPU equals dense attention at the selected rows", "[kernel_bridge]") {
+  at::manual_seed(12);
+  const std::int64_t b = 2, h = 3, s = 226 + 51, d = 16, n = 100;
+  const at::Tensor q = at::randn({b, h, s, d}), k = at::randn({b, h, s, d}), v = at::randn({b, h, s, d});
+  const at::Tensor rows = std::get<0>(at::randperm(s).slice(0, 0, n).sort()).unsqueeze(0).repeat({b, 1});
+  const auto dense = masked_double(q, k, v, at::ones({b, h, s, s}, at::kBool));
+  const at::Tensor index = rows.view({b, 1, n, 1}).expand({b, h, n, d});
+  for (const auto& r : {rows, rows.to(at::kInt)}) {
+    const auto got = row_subset_attention(q, k, v, r);
+    REQUIRE(got.out.sizes() == at::IntArrayRef({b, h, n, d}));
+    CHECK(max_abs_diff(got.out, dense.out.gather(2, index)) <= 1e-5);
+    CHECK(max_abs_diff(got.lse, dense.lse.gather(2, rows.view({b, 1, n}).expand({b, h, n}))) <= 1e-5);
+  }
+  const auto selected = row_subset_attention(q.gather(2, index), k, v, at::Tensor());
+  CHECK(max_abs_diff(selected.out, dense.out.gather(2, index)) <= 1e-5);
+  CHECK_THROWS(row_subset_attention(q.slice(2, 0, 7), k, v, rows));
+}
+
+TEST_CASE("block_sparse_attention on sm_90 matches the fp32 reference", "[kernel_bridge][gpu]") {
+  if (!sm90_available()) ASTRAEA_GPU_SKIP("no sm_90 GPU: bridge test skipped");
+  const std::vector<GpuCase> cases = {
+      {"dense, S=257, hd64 bf16", at::kBFloat16, 1, 2, 257, 64, 0.0, false},
+      {"block list 0.5, S=17, hd128 fp16", at::kHalf, 2, 2, 17, 128, 0.5, false},
+      {"block list 0.5, text 226 + video 340, hd96 bf16", at::kBFloat16, 1, 4, 566, 96, 0.5, false},
+      {"[B,S,H,D] memory, block list 0.25, S=1000, hd64 bf16", at::kBFloat16, 2, 3, 1000, 64, 0.25, true},
+      {"[B,S,H,D] memory, dense, S=777, hd128 bf16", at::kBFloat16, 1, 4, 777, 128, 0.0, true},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.name) {
+      const auto options = at::TensorOptions().device(at::kCUDA).dtype(c.dtype);
+      auto make = [&] {
+        return c.bshd ? at::randn({c.b, c.s, c.h, c.d}, options).transpose(1, 2) : at::randn({c.b, c.h, c.s, c.d}, options);
+      };
+      const at::Tensor q = make(), k = make(), v = make();
+      at::Tensor num, idx, mask;
+      if (c.density > 0) {
+        std::tie(num, idx) = random_block_list(c.b, c.h, c.s, c.s, c.density, /*empty_rows=*/true, at::kCUDA);
+        mask = element_mask(num, idx, c.s, c.s);
+      } else {
+        mask = at::ones({c.b, c.h, c.s, c.s}, at::kBool);
+      }
+      const auto got = block_sparse_attention(q, k, v, num, idx);
+      REQUIRE(got.out.is_cuda());
+      check_against_reference(got, q, k, v, mask);
+    }
+  }
+}
+
+TEST_CASE("row_subset_attention on sm_90 equals dense attention at the gathered rows", "[kernel_bridge][gpu]") {
+  if (!sm90_available()) ASTRAEA_GPU_SKIP("no sm_90 GPU: row-subset test skipped");
+  for (const std::int64_t d : {64, 128}) {
+    const std::int64_t b = 2, h = 3, s = 226 + 17 * 20, n = 201;
+    const auto options = at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16);
+    const at::Tensor q = at::randn({b, h, s, d}, options), k = at::randn({b, h, s, d}, options), v = at::randn({b, h, s, d}, options);
+    const at::Tensor rows = at::stack({std::get<0>(at::randperm(s).slice(0, 0, n).sort()), std::get<0>(at::randperm(s).slice(0, 0, n).sort())})
+                                .to(at::kCUDA);
+    const at::Tensor index = rows.view({b, 1, n, 1}).expand({b, h, n, d});
+    const at::Tensor picked = q.gather(2, index);
+    const at::Tensor mask = at::ones({b, h, n, s}, at::kBool);
+    INFO("head dim " << d);
+    check_against_reference(row_subset_attention(q, k, v, rows), picked, k, v, mask);            // gather fused into the Q load
+    check_against_reference(row_subset_attention(q, k, v, rows.to(at::kInt)), picked, k, v, mask);
+    check_against_reference(row_subset_attention(picked, k, v, at::Tensor()), picked, k, v, mask);  // rows selected by the caller
+  }
+}
