@@ -69,13 +69,16 @@ QualityProxyScores quality_proxy_from_raw(const std::map<std::string, double>& r
   return scores;
 }
 
-QualityProxyScores quality_proxy(const VideoView& video) {
+QualityProxyScores quality_proxy(const VideoView& video, const QualityProxyFeatures& features) {
   std::map<std::string, double> raw;
   for (const QualityDimension& dimension : kQualityDimensions) {
-    if (dimension.computed) {
-      std::string name(dimension.name);
-      raw[name] = with_context(kName, [&] { return make_metric(name)->evaluate(video, VideoView{}); });
-    }
+    if (!dimension.computed) continue;
+    std::string name(dimension.name);
+    raw[name] = with_context(kName, [&] {
+      if (name == "subject_consistency" && features.subject) return subject_consistency(video, *features.subject);
+      if (name == "background_consistency" && features.background) return background_consistency(video, *features.background);
+      return make_metric(name)->evaluate(video, VideoView{});
+    });
   }
   return quality_proxy_from_raw(raw);
 }

@@ -12,6 +12,7 @@
 // against the dense output of the same model, prompt and seed.
 #pragma once
 
+#include "eval/feature_extractor.h"
 #include "eval/metric.h"
 #include "eval/video.h"
 
@@ -62,9 +63,16 @@ double normalize_quality_dimension(std::string_view name, double raw);
 // astraea::Error naming the missing ones. Extra keys are an error too.
 QualityProxyScores quality_proxy_from_raw(const std::map<std::string, double>& raw);
 
-// Computes every computed dimension on `video` (with the registry's default metrics) and
-// aggregates them. Needs at least 3 frames (motion_smoothness).
-QualityProxyScores quality_proxy(const VideoView& video);
+// Feature extractors for the consistency dimensions; null keeps the built-in classical descriptor.
+struct QualityProxyFeatures {
+  const FeatureExtractor* subject = nullptr;     // VBench uses DINO ViT-B/16
+  const FeatureExtractor* background = nullptr;  // VBench uses CLIP ViT-B/32
+};
+
+// Computes every computed dimension on `video` (with the registry's default metrics, or the given
+// feature extractors for the consistency dimensions) and aggregates them. Needs at least 3 frames
+// (motion_smoothness).
+QualityProxyScores quality_proxy(const VideoView& video, const QualityProxyFeatures& features = {});
 
 // 100 * (method - dense) / |dense|; throws astraea::Error when dense is 0.
 double quality_proxy_delta_percent(double method, double dense);

@@ -111,6 +111,11 @@ RowSelection AstraeaAccelerator::select_rows(int layer, const at::Tensor& video)
     s.selection = {};
     return s.selection;
   }
+  if (k == 0) {
+    // theta = 0: no video row is recomputed; the caches and x_in_last stay as they are.
+    s.selection = RowSelection{at::empty({batch, 0}, video.options().dtype(at::kLong))};
+    return s.selection;
+  }
   const auto top = std::get<1>(scores(s, video).topk(k, 1));
   const auto idx = std::get<0>(top.sort(1));
   const auto where = token_index(idx, video.size(2));
@@ -128,18 +133,25 @@ at::Tensor AstraeaAccelerator::attention(int layer, const at::Tensor& q, const a
   // q holds only the text and selected rows, so this is row-subset attention over every key; on
   // CUDA sm_90 the fused kernel, elsewhere the reference (row_subset_attention falls back itself).
   auto result = row_subset_attention(q, k, v, at::Tensor());
+  record_lse(layer, result.lse, layout, rows);
+  return result.out;
+}
+
+void AstraeaAccelerator::record_lse(int layer, const at::Tensor& lse, const VideoLayout& layout, const RowSelection& rows) {
   const auto found = layers_.find(layer);
-  if (found == layers_.end()) return result.out;
+  if (found == layers_.end()) return;
   auto& s = found->second;
-  const auto video_lse = result.lse.slice(2, layout.text_tokens).mean(1);  // [B, rows]
+  TORCH_CHECK(lse.dim() == 3, "astraea record_lse (layer ", layer, "): lse must be [B, h, L + k]; got ", lse.sizes());
+  const auto video_lse = lse.slice(2, layout.text_tokens).mean(1).to(at::kFloat);  // [B, rows]
   if (rows.all()) {
-    TORCH_CHECK(video_lse.sizes() == s.lse_prev.sizes(), "astraea attention (layer ", layer, "): ", video_rows, " video rows for ",
+    TORCH_CHECK(video_lse.sizes() == s.lse_prev.sizes(), "astraea attention (layer ", layer, "): ", video_lse.size(1), " video rows for ",
                 s.lse_prev.size(1), " video tokens");
     s.lse_prev = video_lse.contiguous();
   } else {
+    TORCH_CHECK(video_lse.sizes() == rows.indices.sizes(), "astraea attention (layer ", layer, "): ", video_lse.size(1), " video rows for ",
+                rows.indices.size(1), " selected tokens");
     s.lse_prev = s.lse_prev.scatter(1, rows.indices, video_lse);
   }
-  return result.out;
 }
 
 at::Tensor AstraeaAccelerator::finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) {

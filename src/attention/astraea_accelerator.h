@@ -3,15 +3,14 @@
 // output, the block input at each token's last computation, the mean-over-heads attention LSE of
 // that computation, and how many consecutive steps each token was skipped.
 //
-//   k     = round(theta_step * N), at least kMinRows (see below)
+//   k     = round(theta_step * N), at least kMinRows
 //   delta = || x - x_in_last ||_2 per token
 //   sig   = min-max normalise(lse_prev * delta) per batch element (constant -> 0)
 //   score = w_alpha * sig + w_beta * exp(n_skip)
 //
 // Steps before `dense_steps`, a layer's first call and k >= N compute every row. CFG halves (batch
-// elements) select independently. The block cannot run on zero video rows under RoPE, so a step
-// with theta = 0 still recomputes kMinRows token per block and batch element: the stalest or most
-// changed one.
+// elements) select independently. A step with theta = 0 selects no video row (k = 0): every
+// block's video output is its cache, bit for bit, while the text rows are still computed.
 #pragma once
 
 #include "attention/accelerator.h"
@@ -48,7 +47,7 @@ AttentionWithLse fused_attention_with_lse(const at::Tensor& q, const at::Tensor&
 
 class AstraeaAccelerator final : public Accelerator {
  public:
-  static constexpr std::int64_t kMinRows = 1;
+  static constexpr std::int64_t kMinRows = 0;
 
   explicit AstraeaAccelerator(AstraeaSettings settings);
 
@@ -58,6 +57,12 @@ class AstraeaAccelerator final : public Accelerator {
   at::Tensor attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const VideoLayout& layout,
                        const RowSelection& rows) override;
   at::Tensor finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) override;
+
+  // Stores the head-mean LSE of the video rows of one attention call over the text and selected
+  // rows (lse float32 [B, h, L + k]) as those tokens' lse_prev. attention() calls it; so does a
+  // method that runs its own attention over these rows (astraea_rainfusion_accelerator.h). A
+  // layer without select_rows yet is ignored.
+  void record_lse(int layer, const at::Tensor& lse, const VideoLayout& layout, const RowSelection& rows);
 
   const AstraeaSettings& settings() const { return settings_; }
   // Theta of the current step, and the rows per batch element it asks for when N video tokens.

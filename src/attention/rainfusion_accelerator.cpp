@@ -1,6 +1,7 @@
 #include "attention/rainfusion_accelerator.h"
 
 #include "attention/kernel_bridge.h"
+#include "attention/random_head_patterns.h"
 
 #include <ATen/ATen.h>
 
@@ -31,13 +32,15 @@ void RainFusionAccelerator::begin_step(int step, int num_steps) {
   TORCH_CHECK(num_steps >= 1 && step >= 0 && step < num_steps, "rainfusion: step ", step, " is outside 0..", num_steps - 1);
   const auto warmup_steps = static_cast<int>(std::ceil(settings_.warmup * num_steps));
   dense_ = step < warmup_steps;
+  step_ = step;
   stats_.heads_per_pattern_per_step.push_back({0, 0, 0});
 }
 
 const at::Tensor& RainFusionAccelerator::masks_for(const VideoLayout& layout, const at::Device& device) {
   if (!mask_layout_ || !same_layout(*mask_layout_, layout) || masks_.device() != device) {
     const auto make = [&](HeadPattern p) {
-      return pattern_mask(p, layout, settings_.sparsity, settings_.block_size, settings_.textural_stride, settings_.first_frame_sink);
+      return pattern_mask(p, layout, settings_.sparsity, settings_.block_size, settings_.textural_stride, settings_.first_frame_sink,
+                          settings_.temporal_order);
     };
     masks_ = at::stack({make(HeadPattern::kSpatial), make(HeadPattern::kTemporal), make(HeadPattern::kTextural)}).to(device);
     mask_layout_ = layout;
@@ -59,8 +62,14 @@ at::Tensor RainFusionAccelerator::attention(int layer, const at::Tensor& q, cons
     return out;
   }
   auto start = Clock::now();
-  const ArmOptions options{settings_.sparsity, settings_.alpha, settings_.three_way, settings_.first_frame_sink};
-  const at::Tensor patterns = recognise_patterns(q, k, layout, options).patterns;
+  at::Tensor patterns;
+  if (settings_.decision == PatternDecision::kRandom) {
+    patterns = random_head_patterns(settings_.random_seed, step_, layer, q.size(0), q.size(1));
+  } else {
+    const ArmOptions options{settings_.sparsity, settings_.alpha, settings_.decision == PatternDecision::kThreeWay,
+                             settings_.first_frame_sink};
+    patterns = recognise_patterns(q, k, layout, options).patterns;
+  }
   stats_.arm_seconds += seconds_since(start);
 
   start = Clock::now();
@@ -68,9 +77,9 @@ at::Tensor RainFusionAccelerator::attention(int layer, const at::Tensor& q, cons
   auto& counts = stats_.heads_per_pattern_per_step.back();
   if (attention_kernels_available(q, k, v)) {
     if (!kernel_plan_ || !plan_matches(*kernel_plan_, layout, settings_.sparsity, settings_.block_size, settings_.textural_stride,
-                                       settings_.first_frame_sink, q.device())) {
+                                       settings_.first_frame_sink, q.device(), settings_.temporal_order)) {
       kernel_plan_ = make_rainfusion_kernel_plan(layout, settings_.sparsity, settings_.block_size, settings_.textural_stride,
-                                                 settings_.first_frame_sink, q.device());
+                                                 settings_.first_frame_sink, q.device(), settings_.temporal_order);
     }
     for (int p = 0; p < kNumHeadPatterns; ++p) counts[p] += (patterns == p).sum().item<std::int64_t>();
     at::Tensor out = rainfusion_kernel_attention(*kernel_plan_, q, k, v, patterns);

@@ -1,5 +1,6 @@
 // RainFusion (METHODS.md section 2): after a dense warm-up, every (batch element, head) gets one
-// of three sparse patterns, chosen online by ARM, and attention runs under that pattern's mask.
+// of three sparse patterns, chosen online by ARM (or, as ARM's baseline, uniformly at random per
+// head: PatternDecision::kRandom), and attention runs under that pattern's mask.
 // On CUDA sm_90 with bf16/fp16 (attention_kernels_available) the sparse steps run on the
 // block-sparse kernel (rainfusion_kernels.h: block lists built on the GPU, block-granular bands,
 // exact textural gather), at any sequence length. Elsewhere the reference: the masks are dense
@@ -19,14 +20,23 @@
 
 namespace astraea::attention {
 
+// How each (batch element, head) gets its pattern at a sparse step.
+enum class PatternDecision {
+  kThreeWay,  // ARM, paper (Algorithm 1): temporal if R_t >= alpha, else spatial if R_s >= alpha, else textural
+  kTwoWay,    // ARM, vendor code: temporal if R_t > 0.95 or R_t > R_s, else spatial
+  kRandom,    // no ARM: uniform per head from random_head_patterns(random_seed, step, layer, ...)
+};
+
 struct RainFusionSettings {
   double sparsity = 0.5;
   double alpha = 0.9;
-  bool three_way = true;
+  PatternDecision decision = PatternDecision::kThreeWay;
+  std::uint64_t random_seed = 0;  // master seed of the kRandom choice
   bool first_frame_sink = true;
   double warmup = 0.1;  // fraction of the steps that run dense attention
   int textural_stride = 2;
   int block_size = 128;
+  TokenOrder temporal_order = TokenOrder::kTokenMajor;  // order of the temporal heads' band (layout_permutation.h)
 };
 
 // Wall-clock shares are host-side steady-clock timings around the ARM and attention calls; on
@@ -62,6 +72,7 @@ class RainFusionAccelerator final : public Accelerator {
   RainFusionSettings settings_;
   RainFusionStats stats_;
   bool dense_ = true;
+  int step_ = -1;
   std::optional<VideoLayout> mask_layout_;
   at::Tensor masks_;
   std::optional<RainFusionKernelPlan> kernel_plan_;

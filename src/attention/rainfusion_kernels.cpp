@@ -75,7 +75,7 @@ std::pair<at::Tensor, at::Tensor> rainfusion_band_blocks(std::int64_t tokens, st
 }
 
 RainFusionKernelPlan make_rainfusion_kernel_plan(const VideoLayout& layout, double sparsity, int band_block_size, int textural_stride,
-                                                 bool first_frame_sink, const at::Device& device) {
+                                                 bool first_frame_sink, const at::Device& device, TokenOrder temporal_order) {
   TORCH_CHECK(layout.frames >= 1 && layout.height >= 1 && layout.width >= 1 && layout.text_tokens >= 0,
               "rainfusion: bad video layout for the kernel plan");
   RainFusionKernelPlan plan;
@@ -84,24 +84,27 @@ RainFusionKernelPlan make_rainfusion_kernel_plan(const VideoLayout& layout, doub
   plan.textural_stride = textural_stride;
   plan.first_frame_sink = first_frame_sink;
   plan.band_block_size = band_block_size;
+  plan.temporal_order = temporal_order;
   const std::int64_t sink = std::min<std::int64_t>(sink_frames(layout, first_frame_sink), layout.frames);
   const std::int64_t dense_prefix = layout.text_tokens + sink * layout.frame_tokens();
   const std::int64_t banded = layout.total_tokens() - dense_prefix;
   const std::int64_t half_width = banded > 0 ? band_half_width(banded, sparsity, band_block_size) : 0;
   std::tie(plan.band_num_blocks, plan.band_indices) = rainfusion_band_blocks(layout.total_tokens(), dense_prefix, half_width, device);
-  const at::Tensor order = rainfusion_temporal_order(layout, first_frame_sink);
-  plan.temporal_order = order.to(device);
-  plan.temporal_inverse = at::argsort(order).to(device);
+  const at::Tensor order = temporal_order == TokenOrder::kTokenMajor ? rainfusion_temporal_order(layout, first_frame_sink)
+                                                                     : band_order(layout, temporal_order, band_block_size, first_frame_sink);
+  plan.temporal_gather = order.to(device);
+  plan.temporal_inverse = inverse_permutation(order).to(device);
   plan.textural_keys = rainfusion_textural_keys(layout, textural_stride, first_frame_sink).to(device);
   return plan;
 }
 
 bool plan_matches(const RainFusionKernelPlan& plan, const VideoLayout& layout, double sparsity, int band_block_size, int textural_stride,
-                  bool first_frame_sink, const at::Device& device) {
+                  bool first_frame_sink, const at::Device& device, TokenOrder temporal_order) {
   const VideoLayout& a = plan.layout;
   return plan.band_num_blocks.defined() && a.text_tokens == layout.text_tokens && a.frames == layout.frames && a.height == layout.height &&
          a.width == layout.width && plan.sparsity == sparsity && plan.band_block_size == band_block_size &&
-         plan.textural_stride == textural_stride && plan.first_frame_sink == first_frame_sink && plan.band_num_blocks.device() == device;
+         plan.textural_stride == textural_stride && plan.first_frame_sink == first_frame_sink && plan.temporal_order == temporal_order &&
+         plan.band_num_blocks.device() == device;
 }
 
 at::Tensor rainfusion_kernel_attention(const RainFusionKernelPlan& plan, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
@@ -129,9 +132,9 @@ at::Tensor rainfusion_kernel_attention(const RainFusionKernelPlan& plan, const a
     const at::Tensor band_head = (flat != static_cast<std::int64_t>(HeadPattern::kTextural)).to(device, at::kInt).view({batch, heads, 1});
     const at::Tensor num = plan.band_num_blocks.view({1, 1, -1}) * band_head;  // [B, H, Mq]
     const at::Tensor idx = plan.band_indices.view({1, 1, plan.band_indices.size(0), plan.band_indices.size(1)});
-    const at::Tensor qb = reorder_heads(qf, temporal, plan.temporal_order).view({batch, heads, tokens, dim});
-    const at::Tensor kb = reorder_heads(kf, temporal, plan.temporal_order).view({batch, heads, tokens, dim});
-    const at::Tensor vb = reorder_heads(vf, temporal, plan.temporal_order).view({batch, heads, tokens, dim});
+    const at::Tensor qb = reorder_heads(qf, temporal, plan.temporal_gather).view({batch, heads, tokens, dim});
+    const at::Tensor kb = reorder_heads(kf, temporal, plan.temporal_gather).view({batch, heads, tokens, dim});
+    const at::Tensor vb = reorder_heads(vf, temporal, plan.temporal_gather).view({batch, heads, tokens, dim});
     out = block_sparse_attention(qb, kb, vb, num, idx).out.contiguous();
     if (temporal.numel() > 0) {
       at::Tensor of = out.view({bh, tokens, dim});

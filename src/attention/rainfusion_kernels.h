@@ -4,8 +4,8 @@
 //   spatial   the band |i - j| <= w over the video tokens after the dense prefix (text + sink
 //             frame), in frame-major order, as a FlexAttention block list of 128 x 128 blocks
 //   temporal  the same block list in the band order: text, sink frame, then the other video
-//             tokens in (h, w, t) order; q, k, v of these heads are permuted into it and the
-//             output back (Sparse VideoGen's placement)
+//             tokens in (h, w, t) order (or tile-major: layout_permutation.h); q, k, v of these
+//             heads are permuted into it and the output back (Sparse VideoGen's placement)
 //   textural  the checkerboard keys (text, sink, (h - w) mod tau == 0) gathered into contiguous
 //             K/V, then dense attention over them: exactly the element mask of pattern_mask()
 //
@@ -14,6 +14,7 @@
 // (the kernel has no per-element mask). Text rows/columns and the sink stay dense either way.
 #pragma once
 
+#include "attention/layout_permutation.h"
 #include "attention/video_layout.h"
 
 #include <ATen/core/Tensor.h>
@@ -28,10 +29,11 @@ struct RainFusionKernelPlan {
   double sparsity = 0.0;
   int textural_stride = 1;
   bool first_frame_sink = true;
-  int band_block_size = 0;      // rounding of the band half-width (RainFusionSettings::block_size)
+  int band_block_size = 0;      // rounding of the band half-width and tile size (RainFusionSettings::block_size)
+  TokenOrder temporal_order = TokenOrder::kTokenMajor;
   at::Tensor band_num_blocks;   // int32 [Mq], Mq = ceil(S / 128)
   at::Tensor band_indices;      // int32 [Mq, Mq], kept blocks first (ascending), then the rest
-  at::Tensor temporal_order;    // int64 [S]: x_band = x[..., temporal_order, :]
+  at::Tensor temporal_gather;   // int64 [S]: x_band = x[..., temporal_gather, :]
   at::Tensor temporal_inverse;  // int64 [S]: x = x_band[..., temporal_inverse, :]
   at::Tensor textural_keys;     // int64 [S']: the kept key positions, ascending
 };
@@ -49,11 +51,12 @@ std::pair<at::Tensor, at::Tensor> rainfusion_band_blocks(std::int64_t tokens, st
                                                          const at::Device& device);
 
 RainFusionKernelPlan make_rainfusion_kernel_plan(const VideoLayout& layout, double sparsity, int band_block_size, int textural_stride,
-                                                 bool first_frame_sink, const at::Device& device);
+                                                 bool first_frame_sink, const at::Device& device,
+                                                 TokenOrder temporal_order = TokenOrder::kTokenMajor);
 
 // Whether `plan` was made for these settings.
 bool plan_matches(const RainFusionKernelPlan& plan, const VideoLayout& layout, double sparsity, int band_block_size, int textural_stride,
-                  bool first_frame_sink, const at::Device& device);
+                  bool first_frame_sink, const at::Device& device, TokenOrder temporal_order = TokenOrder::kTokenMajor);
 
 // q, k, v [B, H, S, D] in frame-major order; patterns int64 [B, H] of HeadPattern codes (any
 // device). One block-sparse launch for the spatial and temporal heads, one dense launch over the

@@ -17,7 +17,6 @@ void check_layout(const VideoLayout& layout) {
 // Per-token description of the joint sequence in frame-major order.
 struct TokenCoordinates {
   std::vector<std::int64_t> frame_major;  // index among the banded video tokens, frame-major order
-  std::vector<std::int64_t> token_major;  // index among the banded video tokens, token-major order
   std::vector<bool> dense;                // text or sink token
   std::vector<bool> checker;              // on the textural checkerboard
   std::int64_t banded = 0;                // N', the video tokens outside the sink
@@ -30,7 +29,6 @@ TokenCoordinates coordinates(const VideoLayout& layout, int stride, bool first_f
   const std::int64_t banded_frames = layout.frames - sink_frames;
   TokenCoordinates c;
   c.frame_major.assign(s, 0);
-  c.token_major.assign(s, 0);
   c.dense.assign(s, true);
   c.checker.assign(s, false);
   c.banded = banded_frames * p_count;
@@ -44,7 +42,6 @@ TokenCoordinates coordinates(const VideoLayout& layout, int stride, bool first_f
         const std::int64_t tb = t - sink_frames;
         c.dense[i] = false;
         c.frame_major[i] = tb * p_count + p;
-        c.token_major[i] = p * banded_frames + tb;
       }
     }
   }
@@ -103,7 +100,7 @@ at::Tensor to_frame_major(const at::Tensor& x, const VideoLayout& layout) {
 }
 
 at::Tensor pattern_mask(HeadPattern pattern, const VideoLayout& layout, double sparsity, int block_size, int textural_stride,
-                        bool first_frame_sink) {
+                        bool first_frame_sink, TokenOrder temporal_order) {
   check_layout(layout);
   TORCH_CHECK(textural_stride >= 1, "rainfusion: textural_stride ", textural_stride, " must be positive");
   const TokenCoordinates c = coordinates(layout, textural_stride, first_frame_sink);
@@ -112,8 +109,12 @@ at::Tensor pattern_mask(HeadPattern pattern, const VideoLayout& layout, double s
   switch (pattern) {
     case HeadPattern::kSpatial:
       return band(to_tensor(c.frame_major), band_half_width(c.banded, sparsity, block_size)) | always;
-    case HeadPattern::kTemporal:
-      return band(to_tensor(c.token_major), band_half_width(c.banded, sparsity, block_size)) | always;
+    case HeadPattern::kTemporal: {
+      // Band over each token's position in the band order; the dense tokens sit in front of it
+      // and are covered by `always`.
+      const at::Tensor position = inverse_permutation(band_order(layout, temporal_order, block_size, first_frame_sink));
+      return band(position, band_half_width(c.banded, sparsity, block_size)) | always;
+    }
     case HeadPattern::kTextural: {
       const at::Tensor keep_key = dense | to_tensor(c.checker);
       return keep_key.unsqueeze(0).expand({layout.total_tokens(), layout.total_tokens()}).clone();

@@ -3,6 +3,7 @@
 // (METHODS.md sections 2.1, 2.6 and 3). Reference code: every mask is a dense [S, S] tensor.
 #pragma once
 
+#include "attention/layout_permutation.h"
 #include "attention/video_layout.h"
 
 #include <ATen/core/Tensor.h>
@@ -29,10 +30,11 @@ at::Tensor to_frame_major(const at::Tensor& x, const VideoLayout& layout);
 // Dense boolean [S, S] mask (true = attend) in frame-major order. Text rows and columns are
 // dense; with first_frame_sink the first latent frame is dense too. Spatial: |q - k| <= w over
 // the remaining N' video tokens in frame-major order, w = floor(b*N'/block)*block (at least one
-// block; every key when sparsity <= 0). Temporal: the same band in token-major order. Textural:
+// block; every key when sparsity <= 0). Temporal: the same band in `temporal_order`
+// (layout_permutation.h: token-major, or tile-major with tiles of block_size tokens). Textural:
 // every query keeps the keys (h, w) with (h - w) mod stride == 0 in every frame.
 at::Tensor pattern_mask(HeadPattern pattern, const VideoLayout& layout, double sparsity, int block_size, int textural_stride,
-                        bool first_frame_sink);
+                        bool first_frame_sink, TokenOrder temporal_order = TokenOrder::kTokenMajor);
 
 // Band half-width in tokens used by the spatial and temporal masks over n video tokens.
 std::int64_t band_half_width(std::int64_t n, double sparsity, int block_size);

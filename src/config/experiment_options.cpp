@@ -20,6 +20,8 @@ StudyOptions decode_study(Reader r) {
   o.db = r.string("db", o.db);
   o.max_attempts = positive_int(r, "max_attempts", o.max_attempts);
   o.grace_seconds = r.number("grace_seconds", o.grace_seconds, {0.1, 86400.0});
+  o.warmup = static_cast<int>(r.integer("warmup", o.warmup, 0, 1000));
+  o.repeats = positive_int(r, "repeats", o.repeats);
   r.finish();
   return o;
 }
@@ -96,11 +98,13 @@ RainFusionOptions decode_rainfusion(Reader& r) {
   RainFusionOptions o;
   o.sparsity = r.number("sparsity", o.sparsity, kUnitOpenTop);
   o.alpha = r.number("alpha", o.alpha, kUnit);
-  o.decision = r.one_of("decision", {"three_way", "two_way"}, o.decision);
+  o.decision = r.one_of("decision", {"three_way", "two_way", "random"}, o.decision);
+  o.seed = r.integer("seed", o.seed, 0, INT64_MAX);
   o.first_frame_sink = r.boolean("first_frame_sink", o.first_frame_sink);
   o.warmup = r.number("warmup", o.warmup, kUnit);
   o.textural_stride = static_cast<int>(r.integer("textural_stride", o.textural_stride, 2, 16));
   o.block_size = static_cast<int>(r.integer("block_size", o.block_size, 16, 256));
+  o.permutation = r.one_of("permutation", {"token_major", "tile_major"}, o.permutation);
   return o;
 }
 
@@ -144,6 +148,14 @@ SearchOptions decode_search(Reader r) {
   return o;
 }
 
+EvalOptions decode_eval(Reader r) {
+  EvalOptions o;
+  o.subject_features = r.string("subject_features", o.subject_features);
+  o.background_features = r.string("background_features", o.background_features);
+  r.finish();
+  return o;
+}
+
 }  // namespace
 
 ExperimentOptions decode_experiment(const ComposedConfig& config) {
@@ -158,6 +170,7 @@ ExperimentOptions decode_experiment(const ComposedConfig& config) {
   o.method = decode_method(root.section("method"));
   o.has_search = root.has("search");
   if (o.has_search) o.search = decode_search(root.section("search"));
+  o.eval = decode_eval(root.section("eval"));
   root.finish();
   return o;
 }

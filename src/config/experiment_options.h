@@ -15,6 +15,8 @@ struct StudyOptions {
   std::string db = "astraea.db";
   int max_attempts = 3;  // a FAILED trial is retried by a re-run sweep until it has this many attempts
   double grace_seconds = 120.0;  // a RUNNING trial whose heartbeat is older than this is requeued
+  int warmup = 0;                // untimed generations before a trial's timed ones
+  int repeats = 1;               // timed generations per (prompt, seed): latency is their median
 };
 
 // CogVideoX-family transformer hyper-parameters; names follow diffusers' config.json.
@@ -72,11 +74,13 @@ struct PromptOptions {
 struct RainFusionOptions {
   double sparsity = 0.5;                // s; bandwidth b = 1 - sqrt(s)
   double alpha = 0.9;                   // ARM recall threshold
-  std::string decision = "three_way";   // three_way (paper) | two_way (vendor code)
+  std::string decision = "three_way";   // three_way (paper) | two_way (vendor code) | random (ARM's baseline)
+  std::int64_t seed = 0;                // random: master seed of the per-(step, layer, head) choice
   bool first_frame_sink = true;
   double warmup = 0.1;                  // fraction of steps that run dense
   int textural_stride = 2;              // tau
   int block_size = 128;
+  std::string permutation = "token_major";  // temporal heads' band order: token_major (h, w, t) | tile_major (3D tiles of block_size)
 };
 
 struct AstraeaOptions {
@@ -114,6 +118,12 @@ struct SearchOptions {
   std::int64_t seed = 0;
 };
 
+// How trials are scored beyond the built-in metrics.
+struct EvalOptions {
+  std::string subject_features;     // TorchScript feature network (e.g. DINO) for subject consistency; empty: classical descriptor
+  std::string background_features;  // the same for background consistency (e.g. CLIP)
+};
+
 struct ExperimentOptions {
   StudyOptions study;
   std::int64_t seed = 0;
@@ -124,6 +134,7 @@ struct ExperimentOptions {
   MethodOptions method;
   bool has_search = false;
   SearchOptions search;
+  EvalOptions eval;
 };
 
 // Decodes a composed config strictly: unknown keys, wrong types and out-of-range values throw

@@ -1,6 +1,7 @@
 #include "driver/accelerator_factory.h"
 
 #include "attention/astraea_accelerator.h"
+#include "attention/astraea_rainfusion_accelerator.h"
 #include "attention/dense_accelerator.h"
 #include "attention/kernel_bridge.h"
 #include "attention/rainfusion_accelerator.h"
@@ -33,31 +34,43 @@ attention::RainFusionSettings rainfusion_settings(const config::RainFusionOption
   attention::RainFusionSettings s;
   s.sparsity = o.sparsity;
   s.alpha = o.alpha;
-  s.three_way = o.decision == "three_way";
+  s.decision = o.decision == "random"    ? attention::PatternDecision::kRandom
+               : o.decision == "two_way" ? attention::PatternDecision::kTwoWay
+                                         : attention::PatternDecision::kThreeWay;
+  s.random_seed = static_cast<std::uint64_t>(o.seed);
   s.first_frame_sink = o.first_frame_sink;
   s.warmup = o.warmup;
   s.textural_stride = o.textural_stride;
   s.block_size = o.block_size;
+  s.temporal_order = o.permutation == "tile_major" ? attention::TokenOrder::kTileMajor : attention::TokenOrder::kTokenMajor;
   return s;
 }
 
 }  // namespace
 
 void check_method_runnable(const config::MethodOptions& method, std::int64_t tokens, int steps, const KernelTarget& target) {
-  if (method.name == "astraea_rainfusion") fail(ErrorKind::kNotBuilt, "method 'astraea_rainfusion' (the combination) is not built yet");
   // The block-sparse kernels take any length; the LibTorch reference builds S x S masks.
   if (method.name == "rainfusion" && tokens > kRainFusionReferenceMaxTokens &&
       !attention::attention_kernels_available(target.device, target.dtype, target.head_dim)) {
     fail(ErrorKind::kNotBuilt, "method 'rainfusion' at {} tokens needs the block-sparse kernels (sm_90, bf16/fp16, head dim 64/96/128); "
          "the reference implementation on {} stops at {} tokens", tokens, target.device.str(), kRainFusionReferenceMaxTokens);
   }
-  if (method.name == "astraea") astraea_settings(method.astraea, steps);
+  // The combination runs on its reference implementation everywhere, with S x S masks.
+  if (method.name == "astraea_rainfusion" && tokens > kRainFusionReferenceMaxTokens) {
+    fail(ErrorKind::kNotBuilt, "method 'astraea_rainfusion' at {} tokens: its reference implementation stops at {} tokens", tokens,
+         kRainFusionReferenceMaxTokens);
+  }
+  if (method.name == "astraea" || method.name == "astraea_rainfusion") astraea_settings(method.astraea, steps);
 }
 
 std::unique_ptr<attention::Accelerator> make_accelerator(const config::MethodOptions& method, int steps) {
   if (method.name == "dense") return std::make_unique<attention::DenseAccelerator>();
   if (method.name == "astraea") return std::make_unique<attention::AstraeaAccelerator>(astraea_settings(method.astraea, steps));
   if (method.name == "rainfusion") return std::make_unique<attention::RainFusionAccelerator>(rainfusion_settings(method.rainfusion));
+  if (method.name == "astraea_rainfusion") {
+    return std::make_unique<attention::AstraeaRainFusionAccelerator>(astraea_settings(method.astraea, steps),
+                                                                      rainfusion_settings(method.rainfusion));
+  }
   fail(ErrorKind::kNotBuilt, "method '{}' is not built yet", method.name);
 }
 

@@ -1,4 +1,5 @@
-// One accelerator per generation, from the typed method options: dense, RainFusion or ASTRAEA.
+// One accelerator per generation, from the typed method options: dense, RainFusion, ASTRAEA or
+// their combination (astraea_rainfusion).
 #pragma once
 
 #include "attention/accelerator.h"

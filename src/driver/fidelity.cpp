@@ -39,8 +39,8 @@ void FidelityAccumulator::add_frames(const at::Tensor& output, const at::Tensor&
   const auto ref = to_video(reference);
   for (const auto& m : eval::evaluate_metrics({"psnr", "ssim"}, out, ref)) values_[m.name].push_back(m.value);
   if (out.frames() >= 3) {
-    const double method = eval::quality_proxy(out).score;
-    const double dense = eval::quality_proxy(ref).score;
+    const double method = eval::quality_proxy(out, features_).score;
+    const double dense = eval::quality_proxy(ref, features_).score;
     values_["quality_proxy"].push_back(method);
     values_["quality_proxy_delta_pct"].push_back(eval::quality_proxy_delta_percent(method, dense));
   }

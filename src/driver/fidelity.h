@@ -3,6 +3,7 @@
 // PSNR, SSIM and the quality proxy with its delta against the reference's.
 #pragma once
 
+#include "eval/quality_proxy.h"
 #include "results/store.h"
 
 #include <ATen/core/Tensor.h>
@@ -16,6 +17,9 @@ namespace astraea::driver {
 
 class FidelityAccumulator {
  public:
+  // `features` (kept by reference's pointers; may be empty) feeds the quality proxy's consistency.
+  explicit FidelityAccumulator(eval::QualityProxyFeatures features = {}) : features_(features) {}
+
   void add_latents(const at::Tensor& output, const at::Tensor& reference);
   // Frames [B, F, H, W, C] in [0, 1] (batch 1).
   void add_frames(const at::Tensor& output, const at::Tensor& reference);
@@ -23,6 +27,7 @@ class FidelityAccumulator {
   std::vector<results::Metric> metrics() const;
 
  private:
+  eval::QualityProxyFeatures features_;
   std::map<std::string, std::vector<double>> values_;
 };
 

@@ -10,7 +10,9 @@
 #include "driver/synthetic_evaluation.h"
 #include "model/cogvideox_transformer.h"
 #include "model/safetensors_file.h"
+#include "pipeline/attention_timer.h"
 #include "pipeline/generation.h"
+#include "pipeline/torchscript_features.h"
 #include "pipeline/prompt_embeddings.h"
 #include "pipeline/vae_decoder.h"
 #include "eval/video_artifacts.h"
@@ -59,9 +61,32 @@ void write_viewable(const at::Tensor& frames, const std::filesystem::path& dir, 
   const auto written = eval::write_video_artifacts(dir, stem, video);
   if (written.gif) result.artifacts.push_back(artifact_of("gif", *written.gif));
   if (written.mp4) result.artifacts.push_back(artifact_of("mp4", *written.mp4));
-  if (!written.png_frames.empty()) {
-    result.artifacts.push_back({"png_frames", stem + "/", written.png_frames.front().parent_path().string(), "", std::nullopt});
+  for (const auto& png : written.png_frames) {
+    auto artifact = artifact_of("png_frame", png);
+    artifact.name = stem + "/" + artifact.name;  // names are unique per trial
+    result.artifacts.push_back(std::move(artifact));
   }
+}
+
+struct TimedGeneration {
+  pipeline::GenerationResult generated;
+  std::vector<double> attention_layer_ms;  // per layer, summed over the steps
+};
+
+// One generation with a fresh accelerator, its attention calls timed per layer. The method's
+// statistics are appended to `method_metrics` when given.
+TimedGeneration timed_generation(model::CogVideoXTransformer3D& transformer, const config::ExperimentOptions& options,
+                                 const pipeline::GenerationRequest& request, c10::Device device, ProgressBar* progress,
+                                 std::vector<results::Metric>* method_metrics) {
+  const auto accelerator = make_accelerator(options.method, options.sampler.steps);
+  pipeline::TimedAccelerator timed(*accelerator, device);
+  TimedGeneration out;
+  out.generated = pipeline::generate(transformer, request, timed, [&](int, std::int64_t, const at::Tensor&) {
+    if (progress) progress->advance();
+  });
+  out.attention_layer_ms = timed.per_layer_ms();
+  if (method_metrics) collect_method_metrics(*accelerator, *method_metrics);
+  return out;
 }
 
 }  // namespace
@@ -85,22 +110,45 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   std::optional<pipeline::VaeDecoder> vae;
   if (!options.model.vae.empty()) vae.emplace(options.model.vae, options.model.vae_scaling_factor, device);
 
+  std::optional<pipeline::TorchScriptFeatureExtractor> subject_features, background_features;
+  if (!options.eval.subject_features.empty()) subject_features.emplace(options.eval.subject_features, device);
+  if (!options.eval.background_features.empty()) background_features.emplace(options.eval.background_features, device);
   TrialResult result;
-  FidelityAccumulator fidelity;
+  FidelityAccumulator fidelity({subject_features ? &*subject_features : nullptr, background_features ? &*background_features : nullptr});
   std::vector<double> totals;
   std::vector<std::vector<double>> per_step(static_cast<std::size_t>(options.sampler.steps));
+  std::vector<std::vector<double>> attention_per_layer;
   std::int64_t peak = 0;
   const std::size_t generations = static_cast<std::size_t>(prompt_count) * options.prompts.seeds.size();
-  ProgressBar progress("generating", generations * static_cast<std::size_t>(options.sampler.steps));
+  const int repeats = options.study.repeats;
+  ProgressBar progress("generating", (generations * static_cast<std::size_t>(repeats) + static_cast<std::size_t>(options.study.warmup)) *
+                                         static_cast<std::size_t>(options.sampler.steps));
+  // Warm-up generations (first prompt and seed) fill caches and pick kernels; never timed.
+  for (int w = 0; w < options.study.warmup; ++w) {
+    const auto request = generation_request(options, shape, embeddings.prompts.slice(0, 0, 1), embeddings.negative.slice(0, 0, 1),
+                                            static_cast<std::uint64_t>(options.prompts.seeds.front()));
+    timed_generation(transformer, options, request, device, &progress, nullptr);
+  }
   for (std::int64_t p = 0; p < prompt_count; ++p) {
     for (const auto seed : options.prompts.seeds) {
-      const auto accelerator = make_accelerator(options.method, options.sampler.steps);
       const auto request = generation_request(options, shape, embeddings.prompts.slice(0, p, p + 1), embeddings.negative.slice(0, p, p + 1),
                                               static_cast<std::uint64_t>(seed));
-      const auto generated =
-          pipeline::generate(transformer, request, *accelerator, [&](int, std::int64_t, const at::Tensor&) { progress.advance(); });
-      // Method statistics (one set per trial) come from the first generation.
-      if (p == 0 && seed == options.prompts.seeds.front()) collect_method_metrics(*accelerator, result.metrics);
+      pipeline::GenerationResult generated;
+      for (int r = 0; r < repeats; ++r) {
+        // Method statistics (one set per trial) come from the first timed generation.
+        const bool first = p == 0 && seed == options.prompts.seeds.front() && r == 0;
+        auto timed = timed_generation(transformer, options, request, device, &progress, first ? &result.metrics : nullptr);
+        generated = std::move(timed.generated);
+        double total = 0;
+        for (std::size_t s = 0; s < generated.step_ms.size(); ++s) {
+          per_step[s].push_back(generated.step_ms[s]);
+          total += generated.step_ms[s];
+        }
+        totals.push_back(total);
+        peak = std::max(peak, generated.peak_memory_bytes);
+        if (attention_per_layer.size() < timed.attention_layer_ms.size()) attention_per_layer.resize(timed.attention_layer_ms.size());
+        for (std::size_t l = 0; l < timed.attention_layer_ms.size(); ++l) attention_per_layer[l].push_back(timed.attention_layer_ms[l]);
+      }
       if (!at::isfinite(generated.latents).all().item<bool>()) fail("prompt {} seed {}: the latents hold NaN or Inf", p, seed);
       const auto file = output_dir / fmt::format("latents_p{}_s{}.safetensors", p, seed);
       model::save_safetensors(file, {{"latents", generated.latents}}, {{"prompt_index", std::to_string(p)}, {"seed", std::to_string(seed)}});
@@ -122,13 +170,6 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
           if (it != reference->frames.end()) fidelity.add_frames(frames, model::SafetensorsFile(it->second).tensor("frames"));
         }
       }
-      double total = 0;
-      for (std::size_t s = 0; s < generated.step_ms.size(); ++s) {
-        per_step[s].push_back(generated.step_ms[s]);
-        total += generated.step_ms[s];
-      }
-      totals.push_back(total);
-      peak = std::max(peak, generated.peak_memory_bytes);
     }
   }
   progress.finish();
@@ -136,12 +177,20 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   const auto [fastest, slowest] = std::minmax_element(totals.begin(), totals.end());
   result.metrics.push_back({"latency_spread_ms", 0, (*slowest - *fastest) / 2.0});
   for (std::size_t s = 0; s < per_step.size(); ++s) result.metrics.push_back({"step_ms", static_cast<std::int64_t>(s), median(per_step[s])});
+  double attention_total = 0;
+  for (std::size_t l = 0; l < attention_per_layer.size(); ++l) {
+    const double ms = median(attention_per_layer[l]);
+    attention_total += ms;
+    result.metrics.push_back({"attention_ms", static_cast<std::int64_t>(l), ms});
+  }
+  result.metrics.push_back({"attention_total_ms", 0, attention_total});
+  result.metrics.push_back({"timed_generations", 0, static_cast<double>(totals.size())});
   result.metrics.push_back({"peak_memory_bytes", 0, static_cast<double>(peak)});
   result.metrics.push_back({"generations", 0, static_cast<double>(generations)});
   for (auto& m : fidelity.metrics()) result.metrics.push_back(std::move(m));
   if (reference) result.metrics.push_back({"reference_trial", 0, static_cast<double>(reference->trial_id)});
-  result.summary = fmt::format("{}: {} generation(s) of {}x{}x{} latents on {} ({}), {} {} steps: median {:.1f} ms per generation; prompts: {}",
-                               options.method.name, generations, shape.frames, shape.height, shape.width, device.str(), options.model.dtype, options.sampler.steps,
+  result.summary = fmt::format("{}: {} generation(s) x {} repeat(s) of {}x{}x{} latents on {} ({}), {} {} steps: median {:.1f} ms per generation; prompts: {}",
+                               options.method.name, generations, repeats, shape.frames, shape.height, shape.width, device.str(), options.model.dtype, options.sampler.steps,
                                options.sampler.name, median(totals), embeddings.source);
   return result;
 }

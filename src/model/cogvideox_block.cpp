@@ -61,12 +61,13 @@ void JointAttentionImpl::rotate_video_rows(at::Tensor& x, const RotaryEmbedding&
     }
     return;
   }
-  // Per-batch rows: [B, 1, k, d] tables, broadcast over heads.
+  // Per-batch rows: [B, 1, k, d] tables, broadcast over heads. Every size is explicit so that a
+  // block with no selected video row (k = 0) works too.
   auto pick = [&](const at::Tensor& t) {
-    return t.to(x.device()).index_select(0, row_index.flatten()).view({row_index.size(0), 1, row_index.size(1), -1});
+    return t.to(x.device()).index_select(0, row_index.flatten()).view({row_index.size(0), 1, row_index.size(1), t.size(1)});
   };
   const auto cos = pick(rope.cos), sin = pick(rope.sin);
-  const auto pairs = video.reshape({video.size(0), video.size(1), video.size(2), -1, 2});
+  const auto pairs = video.reshape({video.size(0), video.size(1), video.size(2), video.size(3) / 2, 2});
   const auto rotated = at::stack({-pairs.select(-1, 1), pairs.select(-1, 0)}, -1).flatten(3);
   video.copy_(at::addcmul(video.to(at::kFloat) * cos, rotated.to(at::kFloat), sin));
 }

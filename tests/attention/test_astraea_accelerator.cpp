@@ -1,6 +1,7 @@
 // AstraeaAccelerator: a full budget against the dense reference through a whole generation,
-// exact per-block row counts, the staleness bound, bit-exact cache merging, planted-token
-// selection, and the chunked LSE attention against at::scaled_dot_product_attention.
+// exact per-block row counts, a zero budget that returns every block's cache bit for bit, the
+// staleness bound, bit-exact cache merging, planted-token selection, and the chunked LSE
+// attention against at::scaled_dot_product_attention.
 #include "attention/astraea_accelerator.h"
 #include "attention/dense_accelerator.h"
 #include "model/cogvideox_transformer.h"
@@ -107,14 +108,85 @@ TEST_CASE("astraea recomputes exactly k rows per block and batch element", "[att
       REQUIRE(!sel.all());
       REQUIRE(sel.indices.sizes() == at::IntArrayRef({2, k}));
       const auto idx = sel.indices;
+      ++checked;
+      if (k == 0) continue;
       CHECK(idx.min().item<std::int64_t>() >= 0);
       CHECK(idx.max().item<std::int64_t>() < kVideoTokens);
       if (k > 1) CHECK((idx.slice(1, 1) > idx.slice(1, 0, -1)).all().item<bool>());
       CHECK(at::equal(astraea.n_skip(layer).gather(1, idx), at::zeros_like(idx).to(at::kInt)));
-      ++checked;
     }
   });
   CHECK(checked == 3 * kLayers);
+}
+
+namespace {
+
+// Forwards to an AstraeaAccelerator and, at the steps whose theta is 0, checks what the block
+// hands over and gets back: no selected video row, attention over the text rows only, and a
+// merged video output equal bit for bit to the cache as it was before the block ran.
+class ZeroBudgetProbe final : public attention::Accelerator {
+ public:
+  ZeroBudgetProbe(AstraeaAccelerator& inner, std::int64_t text_tokens) : inner_(inner), text_tokens_(text_tokens) {}
+  std::string name() const override { return inner_.name(); }
+  void begin_step(int step, int num_steps) override {
+    step_ = step;
+    inner_.begin_step(step, num_steps);
+  }
+  RowSelection select_rows(int layer, const at::Tensor& video) override { return inner_.select_rows(layer, video); }
+  at::Tensor attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const attention::VideoLayout& layout,
+                       const RowSelection& rows) override {
+    auto out = inner_.attention(layer, q, k, v, layout, rows);
+    if (inner_.theta() == 0.0) {
+      INFO("step " << step_ << " layer " << layer);
+      CHECK(q.size(2) == text_tokens_);
+      CHECK(out.size(2) == text_tokens_);
+      CHECK(at::isfinite(out).all().item<bool>());
+    }
+    return out;
+  }
+  at::Tensor finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) override {
+    if (inner_.theta() != 0.0) return inner_.finish_block(layer, rows, video_out);
+    INFO("step " << step_ << " layer " << layer);
+    const auto cache_before = inner_.cache(layer).clone();
+    REQUIRE(!rows.all());
+    CHECK(rows.indices.size(1) == 0);
+    CHECK(video_out.size(1) == 0);
+    const auto merged = inner_.finish_block(layer, rows, video_out);
+    CHECK(merged.sizes() == cache_before.sizes());
+    CHECK(at::equal(merged, cache_before));
+    ++zero_blocks;
+    return merged;
+  }
+
+  int zero_blocks = 0;
+
+ private:
+  AstraeaAccelerator& inner_;
+  std::int64_t text_tokens_;
+  int step_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("a zero budget recomputes no video row and returns every block's cache bit for bit", "[attention][astraea]") {
+  auto transformer = tiny_transformer();
+  const auto request = tiny_request(4);
+  AstraeaAccelerator astraea(settings({1.0, 0.0, 0.5, 0.0}));
+  ZeroBudgetProbe probe(astraea, request.prompt_embeds.size(1));
+  const auto result = pipeline::generate(transformer, request, probe, [&](int step, std::int64_t, const at::Tensor&) {
+    if (step == 1 || step == 3) {
+      for (int layer = 0; layer < kLayers; ++layer) {
+        INFO("step " << step << " layer " << layer);
+        const auto& sel = astraea.last_selection(layer);
+        REQUIRE(!sel.all());
+        CHECK(sel.indices.sizes() == at::IntArrayRef({2, 0}));
+        // Every video token was skipped once more: n_skip grew by one everywhere.
+        CHECK(astraea.n_skip(layer).min().item<std::int64_t>() >= 1);
+      }
+    }
+  });
+  CHECK(probe.zero_blocks == 2 * kLayers);
+  CHECK(at::isfinite(result.latents).all().item<bool>());
 }
 
 TEST_CASE("the staleness penalty bounds how long a token is skipped", "[attention][astraea]") {

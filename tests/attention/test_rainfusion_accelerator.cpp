@@ -1,6 +1,8 @@
 // RainFusionAccelerator: dense warm-up, the density-1 limit equals dense attention, sparse steps
-// equal a per-head masked softmax written out by hand, and the statistics.
+// equal a per-head masked softmax written out by hand, the statistics, and ARM against a random
+// per-head choice at equal density on planted attention.
 #include "attention/rainfusion_accelerator.h"
+#include "attention/random_head_patterns.h"
 #include "support/catch.h"
 
 #include <ATen/ATen.h>
@@ -87,11 +89,11 @@ TEST_CASE("rainfusion sparse step equals per-head masked attention", "[rainfusio
     RainFusionSettings settings;
     settings.block_size = 4;
     settings.alpha = alpha;
-    settings.three_way = three_way;
+    settings.decision = three_way ? PatternDecision::kThreeWay : PatternDecision::kTwoWay;
     RainFusionAccelerator acc(settings);
     acc.begin_step(9, 10);
     const at::Tensor out = acc.attention(3, q, k, v, kLayout, {});
-    const ArmOptions options{settings.sparsity, settings.alpha, settings.three_way, settings.first_frame_sink};
+    const ArmOptions options{settings.sparsity, settings.alpha, three_way, settings.first_frame_sink};
     const at::Tensor patterns = recognise_patterns(q, k, kLayout, options).patterns;
     for (std::int64_t b = 0; b < 2; ++b) {
       for (std::int64_t h = 0; h < 4; ++h) {
@@ -123,4 +125,101 @@ TEST_CASE("rainfusion refuses row selections and bad settings", "[rainfusion]") 
   RainFusionSettings bad;
   bad.sparsity = 2.0;
   CHECK_THROWS(RainFusionAccelerator{bad});
+}
+
+namespace {
+
+// Queries and keys with planted structure, one structure per head: heads [0, heads/2) attend to
+// the same spatial position in every frame (temporal), the others to their own frame (spatial).
+// q = k = beta * e[group] (+ query noise) on the video tokens, e one random unit vector per group;
+// the logit of a matching pair is beta^2 / sqrt(d) = 10. Text tokens are random.
+std::pair<at::Tensor, at::Tensor> planted_heads(const VideoLayout& layout, std::int64_t batch, std::int64_t heads, std::int64_t dim) {
+  const double beta = std::sqrt(10.0 * std::sqrt(static_cast<double>(dim)));
+  const std::int64_t n = layout.video_tokens();
+  const at::Tensor token = at::arange(n, at::kLong);
+  const at::Tensor by_position = token % layout.frame_tokens();
+  const at::Tensor by_frame = token.div(layout.frame_tokens(), "floor");
+  at::Tensor q = at::randn({batch, heads, layout.total_tokens(), dim});
+  at::Tensor k = at::randn({batch, heads, layout.total_tokens(), dim});
+  for (std::int64_t h = 0; h < heads; ++h) {
+    const bool temporal = h < heads / 2;
+    const at::Tensor group = temporal ? by_position : by_frame;
+    at::Tensor e = at::randn({batch, temporal ? layout.frame_tokens() : layout.frames, dim});
+    e = e / e.norm(2, -1, true);
+    const at::Tensor video = beta * e.index_select(1, group);  // [B, N, d]
+    q.select(1, h).narrow(1, layout.text_tokens, n).copy_(video + 0.05 * at::randn_like(video));
+    k.select(1, h).narrow(1, layout.text_tokens, n).copy_(video);
+  }
+  return {q, k};
+}
+
+}  // namespace
+
+TEST_CASE("ARM's per-head choice beats a random per-head choice at equal density", "[rainfusion][random]") {
+  at::manual_seed(12);
+  const VideoLayout layout{8, 5, 6, 7};
+  constexpr std::int64_t kBatch = 2, kHeads = 4, kDim = 64;
+  constexpr int kRandomDraws = 12;  // random choices over this many layers (independent streams)
+  const auto [q, k] = planted_heads(layout, kBatch, kHeads, kDim);
+  const at::Tensor v = at::randn({kBatch, kHeads, layout.total_tokens(), kDim});
+  RainFusionSettings settings;
+  settings.sparsity = 0.5;
+  settings.textural_stride = 2;
+  settings.block_size = 1;  // element-exact bands: no block rounding
+  settings.warmup = 0.0;
+
+  // The patterns differ only on the video rows after the sink (text and sink rows are dense under
+  // the bands); compare there. Density of each pattern on those rows: band w = floor(0.293 * 168)
+  // = 49 keeps 14182 of 168^2 banded entries plus the 50 dense columns, the checkerboard keeps 84
+  // of 168 banded keys plus the same 50: 22582 / (168 * 218) = 0.6166 against 134 / 218 = 0.6147.
+  const std::int64_t first_row = layout.text_tokens + layout.frame_tokens();
+  std::array<double, kNumHeadPatterns> density{};
+  for (int p = 0; p < kNumHeadPatterns; ++p) {
+    const at::Tensor mask = pattern_mask(static_cast<HeadPattern>(p), layout, settings.sparsity, settings.block_size,
+                                         settings.textural_stride, true);
+    density[p] = mask_density(mask.slice(0, first_row));
+  }
+  INFO("densities " << density[0] << ", " << density[1] << ", " << density[2]);
+  CHECK(density[0] == Approx(22582.0 / (168 * 218)));
+  CHECK(density[2] == Approx(134.0 / 218));
+  CHECK(std::abs(density[0] - density[2]) <= 0.005);
+  CHECK(std::abs(density[1] - density[2]) <= 0.005);
+
+  const at::Tensor dense = at::scaled_dot_product_attention(q, k, v).slice(2, first_row);
+  const auto error = [&](const at::Tensor& out) {
+    return ((out.slice(2, first_row) - dense).norm() / dense.norm()).item<double>();
+  };
+  RainFusionAccelerator arm(settings);
+  arm.begin_step(0, 1);
+  const double arm_error = error(arm.attention(0, q, k, v, layout, {}));
+  const auto& arm_counts = arm.stats().heads_per_pattern_per_step.back();
+  // The planted structure is recognised: half the heads temporal, half spatial.
+  CHECK(arm_counts[static_cast<int>(HeadPattern::kTemporal)] == kBatch * kHeads / 2);
+  CHECK(arm_counts[static_cast<int>(HeadPattern::kSpatial)] == kBatch * kHeads / 2);
+
+  settings.decision = PatternDecision::kRandom;
+  settings.random_seed = 3;
+  RainFusionAccelerator random(settings);
+  random.begin_step(0, 1);
+  double random_error = 0.0;
+  for (int layer = 0; layer < kRandomDraws; ++layer) random_error += error(random.attention(layer, q, k, v, layout, {})) / kRandomDraws;
+  INFO("relative error on the video rows: ARM " << arm_error << ", random (mean of " << kRandomDraws << ") " << random_error);
+  CHECK(arm_error < 0.5 * random_error);
+
+  // Determinism: a second accelerator with the same seed reproduces the outputs bit for bit.
+  RainFusionAccelerator again(settings);
+  again.begin_step(0, 1);
+  RainFusionAccelerator first(settings);
+  first.begin_step(0, 1);
+  for (int layer = 0; layer < 3; ++layer) CHECK(at::equal(first.attention(layer, q, k, v, layout, {}), again.attention(layer, q, k, v, layout, {})));
+  // The random accelerator follows random_head_patterns exactly.
+  const at::Tensor expected = random_head_patterns(3, 0, 1, kBatch, kHeads);
+  const at::Tensor out = first.attention(1, q, k, v, layout, {});
+  for (std::int64_t b = 0; b < kBatch; ++b) {
+    for (std::int64_t h = 0; h < kHeads; ++h) {
+      const at::Tensor mask = pattern_mask(static_cast<HeadPattern>(expected[b][h].item<std::int64_t>()), layout, settings.sparsity,
+                                           settings.block_size, settings.textural_stride, true);
+      CHECK(max_abs_diff(out[b][h], masked_attention(q[b][h], k[b][h], v[b][h], mask)) <= 1e-5);
+    }
+  }
 }

@@ -96,4 +96,22 @@ TEST_CASE("decode_experiment names the file behind a bad value", "[config][exper
   REQUIRE_THROWS_WITH(compose_with({"sampler.steps=abc"}), Catch::Contains("sampler.steps: expected an integer"));
   REQUIRE_THROWS_WITH(compose_with({"method=astraea", "method.cache=everything"}), Catch::Contains("expected one of output|branch"));
   CHECK(compose_with({"method=rainfusion", "method.sparsity=0.75"}).method.rainfusion.sparsity == 0.75);
+  const auto random = compose_with({"method=rainfusion", "method.decision=random", "method.seed=17"}).method.rainfusion;
+  CHECK(random.decision == "random");
+  CHECK(random.seed == 17);
+  CHECK(compose_with({"method=rainfusion"}).method.rainfusion.decision == "three_way");
+  REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.decision=coin"}),
+                      Catch::Contains("expected one of three_way|two_way|random, got 'coin'"));
+  REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.seed=-1"}), Catch::Contains("method.seed"));
+  CHECK(compose_with({"method=rainfusion"}).method.rainfusion.permutation == "token_major");
+  CHECK(compose_with({"method=rainfusion", "method.permutation=tile_major"}).method.rainfusion.permutation == "tile_major");
+  REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.permutation=frame_major"}),
+                      Catch::Contains("expected one of token_major|tile_major, got 'frame_major'"));
+  // The combination decodes both option sets from experiments/method/astraea_rainfusion.yaml.
+  const auto combined = compose_with({"method=astraea_rainfusion", "method.sparsity=0.6", "method.total_budget=0.4"}).method;
+  CHECK(combined.name == "astraea_rainfusion");
+  CHECK(combined.rainfusion.sparsity == 0.6);
+  CHECK(combined.rainfusion.decision == "three_way");
+  CHECK(combined.astraea.total_budget == 0.4);
+  CHECK(combined.astraea.dense_steps == 1);
 }

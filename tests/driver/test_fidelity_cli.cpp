@@ -79,3 +79,35 @@ TEST_CASE("sparse trials are measured against one cached dense reference, identi
   REQUIRE_FALSE(dense_latents.empty());
   CHECK(dense_latents == reference_latents);
 }
+
+TEST_CASE("latency: warm-up generations are excluded, repeats are timed, attention is timed per layer", "[driver][latency]") {
+  Workspace ws;
+  const auto r = run_cli("run experiments/quickstart.yaml sampler.steps=2 'prompts.texts=[a,b]' +study.warmup=1 +study.repeats=3", ws.path());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  StoreOptions options;
+  options.read_only = true;
+  Store store(ws.path() / "astraea.db", options);
+  const auto metrics = store.metrics(1);
+  auto value = [&](const std::string& name, std::int64_t step) {
+    for (const auto& m : metrics) {
+      if (m.name == name && m.step == step) return m.value;
+    }
+    FAIL("no metric " << name << " at step " << step);
+    return 0.0;
+  };
+  CHECK(value("timed_generations", 0) == 2 * 3);  // 2 prompts x 1 seed x 3 repeats; the warm-up is not counted
+  CHECK(value("generations", 0) == 2);
+  int layers = 0;
+  double sum = 0;
+  for (const auto& m : metrics) {
+    if (m.name == "attention_ms") {
+      ++layers;
+      CHECK(m.value > 0);
+      sum += m.value;
+    }
+  }
+  CHECK(layers == 4);  // the tiny model's blocks (experiments/model/tiny.yaml)
+  CHECK(value("attention_total_ms", 0) == Approx(sum));
+  CHECK(value("attention_total_ms", 0) < value("latency_ms", 0));
+}

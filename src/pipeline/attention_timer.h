@@ -1,0 +1,41 @@
+// Times every attention call of a generation, per layer, without stalling the device: a wrapper
+// Accelerator records CUDA events around each call of the wrapped one and reads them once, after
+// the generation; on the CPU it uses a host clock. Everything else is forwarded unchanged.
+#pragma once
+
+#include "attention/accelerator.h"
+
+#include <c10/core/Device.h>
+
+#include <memory>
+#include <vector>
+
+namespace astraea::pipeline {
+
+class TimedAccelerator final : public attention::Accelerator {
+ public:
+  TimedAccelerator(attention::Accelerator& inner, c10::Device device);
+  ~TimedAccelerator() override;
+  TimedAccelerator(const TimedAccelerator&) = delete;
+  TimedAccelerator& operator=(const TimedAccelerator&) = delete;
+
+  std::string name() const override { return inner_.name(); }
+  void begin_step(int step, int num_steps) override { inner_.begin_step(step, num_steps); }
+  attention::RowSelection select_rows(int layer, const at::Tensor& video) override { return inner_.select_rows(layer, video); }
+  at::Tensor attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const attention::VideoLayout& layout,
+                       const attention::RowSelection& rows) override;
+  at::Tensor finish_block(int layer, const attention::RowSelection& rows, const at::Tensor& video_out) override {
+    return inner_.finish_block(layer, rows, video_out);
+  }
+
+  // Milliseconds spent in attention per layer (index = layer) since construction; waits for the
+  // device work recorded so far.
+  std::vector<double> per_layer_ms();
+
+ private:
+  struct State;
+  attention::Accelerator& inner_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace astraea::pipeline
