@@ -111,6 +111,7 @@ RainFusionOptions decode_rainfusion(Reader& r) {
 AstraeaOptions decode_astraea(Reader& r) {
   AstraeaOptions o;
   o.budget = r.numbers("budget", o.budget, kUnit);
+  o.budget_from = r.string("budget_from", o.budget_from);
   o.total_budget = r.number("total_budget", o.total_budget, kUnit);
   o.w_alpha = r.number("w_alpha", o.w_alpha, kNonNegative);
   o.w_beta = r.number("w_beta", o.w_beta, kNonNegative);

@@ -85,6 +85,7 @@ struct RainFusionOptions {
 
 struct AstraeaOptions {
   std::vector<double> budget;           // theta_i per step; empty = `total_budget` everywhere
+  std::string budget_from;              // a search study in study.db whose best schedule fills `budget`
   double total_budget = 0.5;
   double w_alpha = 1.0;
   double w_beta = 0.5;

@@ -170,3 +170,32 @@ TEST_CASE("export pareto writes the search's table in every format, with the den
   CHECK(missing.status == 2);
   CHECK(missing.err.find("no study named 'nope'") != std::string::npos);
 }
+
+TEST_CASE("method.budget_from runs a search's best schedule, written into the trial's config", "[driver][search][budget]") {
+  Workspace ws;
+  REQUIRE(run_cli(search_args("s.db", 0.0), ws.path()).status == 0);
+  const auto r = run_cli("run experiments/search_astraea.yaml search.evaluator=synthetic sampler.steps=10 study.db=s.db "
+                         "study.name=from_search method.budget_from=search_astraea_5b",
+                         ws.path());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  StoreOptions options;
+  options.read_only = true;
+  Store store(ws.path() / "s.db", options);
+  // Reference: the best survivor in the stored search state, read here directly.
+  const auto search = store.find_study("search_astraea_5b");
+  const auto state = nlohmann::json::parse(store.search_state(search->id, "search")->value);
+  const auto& best = state.at("population").front();
+  const auto run = store.find_study("from_search");
+  REQUIRE(run);
+  const auto trial = store.trials(run->id).front();
+  double mse = -1;
+  for (const auto& m : trial.metrics) {
+    if (m.name == "latent_mse") mse = m.value;
+  }
+  CHECK(mse == best.at("objectives").front().get<double>());
+  CHECK(trial.config_yaml.find("budget_from: search_astraea_5b") != std::string::npos);
+  const auto nope = run_cli("run experiments/search_astraea.yaml search.evaluator=synthetic study.db=s.db method.budget_from=nope", ws.path());
+  CHECK(nope.status == 2);
+  CHECK(nope.err.find("method.budget_from: no study named 'nope'") != std::string::npos);
+}
