@@ -35,6 +35,16 @@ inline CliResult run_cli(const std::string& arguments, const std::filesystem::pa
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
 }
 
+// A scratch directory holding a copy of the shipped experiments/ tree: where CLI tests run.
+struct Workspace {
+  TempDir dir;
+  Workspace() {
+    std::filesystem::copy(std::filesystem::path(ASTRAEA_SOURCE_DIR) / "experiments", dir.path() / "experiments",
+                          std::filesystem::copy_options::recursive);
+  }
+  std::filesystem::path path() const { return dir.path(); }
+};
+
 inline std::size_t count_lines(const std::string& text) {
   std::size_t lines = 0;
   for (char c : text) lines += c == '\n';

@@ -13,15 +13,10 @@ using astraea::results::StoreOptions;
 using astraea::results::TrialStatus;
 using astraea::testing::run_cli;
 using astraea::testing::TempDir;
+using astraea::testing::Workspace;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Workspace {
-  TempDir dir;
-  Workspace() { fs::copy(fs::path(ASTRAEA_SOURCE_DIR) / "experiments", dir.path() / "experiments", fs::copy_options::recursive); }
-  fs::path path() const { return dir.path(); }
-};
 
 double metric(const Store& store, std::int64_t trial, const std::string& name) {
   for (const auto& m : store.metrics(trial)) {

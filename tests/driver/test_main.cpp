@@ -9,6 +9,7 @@
 using astraea::testing::count_lines;
 using astraea::testing::run_cli;
 using astraea::testing::TempDir;
+using astraea::testing::Workspace;
 namespace fs = std::filesystem;
 
 namespace {
@@ -16,13 +17,6 @@ namespace {
 constexpr int kUsage = 2;
 constexpr int kNotBuilt = 3;
 constexpr int kStorage = 4;
-
-// A workspace holding a copy of the shipped experiments/ tree.
-struct Workspace {
-  TempDir dir;
-  Workspace() { fs::copy(fs::path(ASTRAEA_SOURCE_DIR) / "experiments", dir.path() / "experiments", fs::copy_options::recursive); }
-  fs::path path() const { return dir.path(); }
-};
 
 void expect_one_line_error(const astraea::testing::CliResult& r, int status, const std::string& fragment) {
   INFO("stderr: " << r.err);

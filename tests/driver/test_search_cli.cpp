@@ -18,15 +18,10 @@ using astraea::results::StoreOptions;
 using astraea::results::TrialStatus;
 using astraea::testing::run_cli;
 using astraea::testing::TempDir;
+using astraea::testing::Workspace;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Workspace {
-  TempDir dir;
-  Workspace() { fs::copy(fs::path(ASTRAEA_SOURCE_DIR) / "experiments", dir.path() / "experiments", fs::copy_options::recursive); }
-  fs::path path() const { return dir.path(); }
-};
 
 std::string search_args(const std::string& db, double seconds) {
   return fmt::format(
