@@ -43,6 +43,8 @@ const at::Tensor& RainFusionAccelerator::masks_for(const VideoLayout& layout, co
                           settings_.temporal_order);
     };
     masks_ = at::stack({make(HeadPattern::kSpatial), make(HeadPattern::kTemporal), make(HeadPattern::kTextural)}).to(device);
+    const auto density = masks_.flatten(1).to(at::kFloat).mean(1).to(at::kCPU);
+    stats_.pattern_density = {density[0].item<double>(), density[1].item<double>(), density[2].item<double>()};
     mask_layout_ = layout;
   }
   return masks_;

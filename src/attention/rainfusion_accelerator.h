@@ -45,6 +45,9 @@ struct RainFusionStats {
   // One entry per begin_step; heads counted over every layer and batch element, indexed by
   // HeadPattern (spatial, temporal, textural). Dense warm-up steps stay zero.
   std::vector<std::array<std::int64_t, 3>> heads_per_pattern_per_step;
+  // Fraction of (query, key) pairs each pattern's mask keeps (text rows and columns included);
+  // filled when the reference path builds its masks, so it stays empty on the kernel path.
+  std::optional<std::array<double, 3>> pattern_density;
   double arm_seconds = 0.0;
   double attention_seconds = 0.0;
 };

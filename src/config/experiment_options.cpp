@@ -1,6 +1,8 @@
 #include "config/experiment_options.h"
 
 #include "config/reader.h"
+#include "data/prompt.h"
+#include "data/scene_sampler.h"
 
 namespace astraea::config {
 namespace {
@@ -51,6 +53,9 @@ ModelOptions decode_model(Reader r) {
   o.temporal_compression_ratio = positive_int(r, "temporal_compression_ratio", o.temporal_compression_ratio);
   o.vae_scale_factor_spatial = positive_int(r, "vae_scale_factor_spatial", o.vae_scale_factor_spatial);
   o.vae = r.string("vae", o.vae);
+  o.pixel_space = r.boolean("pixel_space", o.pixel_space);
+  if (o.pixel_space && !o.vae.empty()) r.fail_at("pixel_space", "a pixel-space model has no VAE; unset model.vae");
+  o.text_encoder = r.one_of("text_encoder", {"none", "learned"}, o.text_encoder);
   o.vae_scaling_factor = r.number("vae_scaling_factor", o.vae_scaling_factor, kPositive);
   o.use_rotary_positional_embeddings = r.boolean("use_rotary_positional_embeddings", o.use_rotary_positional_embeddings);
   o.use_learned_positional_embeddings = r.boolean("use_learned_positional_embeddings", o.use_learned_positional_embeddings);
@@ -88,6 +93,14 @@ PromptOptions decode_prompts(Reader r) {
   PromptOptions o;
   o.texts = r.strings("texts", o.texts);
   o.embeddings = r.string("embeddings", o.embeddings);
+  o.world_count = static_cast<int>(r.integer("world_count", o.world_count, 0, 100000));
+  o.world_seed = r.integer("world_seed", o.world_seed, 0, INT64_MAX);
+  if (o.world_count > 0) {
+    if (!o.texts.empty()) r.fail_at("world_count", "give prompts.texts or prompts.world_count, not both");
+    for (int i = 0; i < o.world_count; ++i) {
+      o.texts.push_back(data::prompt_for(data::sample_scene(static_cast<std::uint64_t>(o.world_seed), static_cast<std::uint64_t>(i), {}).labels));
+    }
+  }
   o.seeds = r.integers("seeds", o.seeds, 0, INT64_MAX);
   if (o.seeds.empty()) r.fail_at("seeds", "needs at least one seed");
   r.finish();
@@ -153,11 +166,61 @@ EvalOptions decode_eval(Reader r) {
   EvalOptions o;
   o.subject_features = r.string("subject_features", o.subject_features);
   o.background_features = r.string("background_features", o.background_features);
+  o.checker = r.string("checker", o.checker);
+  r.finish();
+  return o;
+}
+
+CheckerOptions decode_checker(Reader r) {
+  CheckerOptions o;
+  o.channels = positive_int(r, "channels", o.channels);
+  o.feature_dim = positive_int(r, "feature_dim", o.feature_dim);
+  r.finish();
+  return o;
+}
+
+TrainOptions decode_train(Reader r) {
+  TrainOptions o;
+  o.target = r.one_of("target", {"vdit", "checker"}, o.target);
+  o.out = r.string("out");
+  if (o.out.empty()) r.fail_at("out", "must name the output directory");
+  o.steps = positive_int(r, "steps", o.steps);
+  o.batch_size = positive_int(r, "batch_size", o.batch_size);
+  o.learning_rate = r.number("learning_rate", o.learning_rate, {0.0, 1.0, true, false});
+  o.weight_decay = r.number("weight_decay", o.weight_decay, kNonNegative);
+  o.warmup_steps = static_cast<int>(r.integer("warmup_steps", o.warmup_steps, 0, kIntMax));
+  o.ema_decay = r.number("ema_decay", o.ema_decay, kUnitOpenTop);
+  o.grad_clip = r.number("grad_clip", o.grad_clip, kNonNegative);
+  o.cfg_dropout = r.number("cfg_dropout", o.cfg_dropout, kUnitOpenTop);
+  o.pixel_noise = r.number("pixel_noise", o.pixel_noise, kNonNegative);
+  o.dataset_size = positive_int(r, "dataset_size", o.dataset_size);
+  o.dataset_seed = r.integer("dataset_seed", o.dataset_seed, 0, INT64_MAX);
+  o.checkpoint_every = positive_int(r, "checkpoint_every", o.checkpoint_every);
+  o.log_every = positive_int(r, "log_every", o.log_every);
+  o.mixed_precision = r.boolean("mixed_precision", o.mixed_precision);
+  o.device = r.one_of("device", {"auto", "cpu", "cuda"}, o.device);
   r.finish();
   return o;
 }
 
 }  // namespace
+
+TrainingOptions decode_training(const ComposedConfig& config) {
+  Reader root(config.root, "", &config.provenance);
+  TrainingOptions o;
+  o.seed = root.integer("seed", o.seed, 0, INT64_MAX);
+  o.model = decode_model(root.section("model"));
+  o.sampler = decode_sampler(root.section("sampler"));
+  o.video = decode_video(root.section("video"));
+  o.checker = decode_checker(root.section("checker"));
+  if (!root.has("train")) root.fail_at("train", "a training config needs a train section");
+  o.train = decode_train(root.section("train"));
+  if (o.train.target == "vdit" && (!o.model.pixel_space || o.model.text_encoder != "learned")) {
+    root.fail_at("model", "astraea train trains the embedded pixel-space model: needs model.pixel_space=true and model.text_encoder=learned");
+  }
+  root.finish();
+  return o;
+}
 
 ExperimentOptions decode_experiment(const ComposedConfig& config) {
   Reader root(config.root, "", &config.provenance);

@@ -43,6 +43,11 @@ struct ModelOptions {
   int temporal_compression_ratio = 4;   // pixel frames per latent frame (the VAE's)
   int vae_scale_factor_spatial = 8;     // pixels per latent pixel (the VAE's; 1 in pixel space)
   std::string vae;                      // optional TorchScript decoder; latents are decoded into frames when set
+  // The latents are the video itself (3 channels in [-1, 1], no VAE): the embedded tiny model.
+  bool pixel_space = false;
+  // none: prompt embeddings come from prompts.embeddings (or are seeded random);
+  // learned: the world tokenizer's ids index `text_embedding.weight` in the weights file.
+  std::string text_encoder = "none";
   double vae_scaling_factor = 1.15258426;  // 2B: 1.15258426; 5B and 1.5: 0.7
   bool use_rotary_positional_embeddings = false;
   bool use_learned_positional_embeddings = false;
@@ -68,6 +73,10 @@ struct VideoOptions {
 struct PromptOptions {
   std::vector<std::string> texts;
   std::string embeddings;               // safetensors of precomputed text embeddings; empty = none
+  // > 0: the texts are the prompts of scenes 0..world_count-1 of the procedural world
+  // `world_seed` (instead of listing texts).
+  int world_count = 0;
+  std::int64_t world_seed = 0;
   std::vector<std::int64_t> seeds = {42};
 };
 
@@ -123,6 +132,9 @@ struct SearchOptions {
 struct EvalOptions {
   std::string subject_features;     // TorchScript feature network (e.g. DINO) for subject consistency; empty: classical descriptor
   std::string background_features;  // the same for background consistency (e.g. CLIP)
+  // The world's checker network (safetensors): prompt-adherence accuracy per attribute, and its
+  // frame features for subject and background consistency unless those are set above.
+  std::string checker;
 };
 
 struct ExperimentOptions {
@@ -138,8 +150,45 @@ struct ExperimentOptions {
   EvalOptions eval;
 };
 
+// `astraea train`: what to train, for how long, and how.
+struct TrainOptions {
+  std::string target = "vdit";       // vdit (the tiny transformer) | checker (the world's classifier)
+  std::string out;                   // directory for checkpoints, the loss log and the final weights
+  int steps = 20000;
+  int batch_size = 64;
+  double learning_rate = 3e-4;
+  double weight_decay = 0.01;
+  int warmup_steps = 500;            // linear learning-rate warm-up, then cosine decay to 10%
+  double ema_decay = 0.999;
+  double grad_clip = 1.0;            // max global gradient norm; 0 disables clipping
+  double cfg_dropout = 0.1;          // vdit: probability that a sample's prompt is the empty prompt
+  double pixel_noise = 0.05;         // checker: std of Gaussian noise added to its inputs
+  int dataset_size = 20000;          // clips rendered once from the world, then sampled with replacement
+  std::int64_t dataset_seed = 1;     // the world the model learns (evaluation prompts use others)
+  int checkpoint_every = 1000;
+  int log_every = 50;
+  bool mixed_precision = true;       // bf16 autocast on CUDA (ignored on the CPU)
+  std::string device = "auto";       // auto | cpu | cuda
+};
+
+// The checker network's size (model/checker_network.h has the architecture).
+struct CheckerOptions {
+  int channels = 32;
+  int feature_dim = 128;
+};
+
+struct TrainingOptions {
+  std::int64_t seed = 0;
+  ModelOptions model;
+  SamplerOptions sampler;  // its noise schedule is the one the vdit learns
+  VideoOptions video;      // the world's clip size
+  CheckerOptions checker;
+  TrainOptions train;
+};
+
 // Decodes a composed config strictly: unknown keys, wrong types and out-of-range values throw
 // astraea::Error (kConfig) naming the file and key path.
 ExperimentOptions decode_experiment(const ComposedConfig& config);
+TrainingOptions decode_training(const ComposedConfig& config);
 
 }  // namespace astraea::config

@@ -78,13 +78,27 @@ void collect_method_metrics(const attention::Accelerator& accelerator, std::vect
   const auto* rainfusion = dynamic_cast<const attention::RainFusionAccelerator*>(&accelerator);
   if (!rainfusion) return;
   const auto& stats = rainfusion->stats();
+  std::array<std::int64_t, 3> heads{};
   for (std::size_t step = 0; step < stats.heads_per_pattern_per_step.size(); ++step) {
     const auto& counts = stats.heads_per_pattern_per_step[step];
     const double total = static_cast<double>(counts[0] + counts[1] + counts[2]);
     if (total == 0) continue;  // dense warm-up step
     for (int p = 0; p < 3; ++p) {
       metrics.push_back({fmt::format("rainfusion_{}_share", kPatternNames[p]), static_cast<std::int64_t>(step), counts[p] / total});
+      heads[static_cast<std::size_t>(p)] += counts[p];
     }
+  }
+  // Over all sparse steps: each pattern's share of the heads and, where the masks are known, the
+  // attention density actually computed (the share-weighted mean of the masks' densities).
+  const double all = static_cast<double>(heads[0] + heads[1] + heads[2]);
+  if (all > 0) {
+    double density = 0;
+    for (int p = 0; p < 3; ++p) {
+      const double share = heads[static_cast<std::size_t>(p)] / all;
+      metrics.push_back({fmt::format("rainfusion_{}_share_total", kPatternNames[p]), 0, share});
+      if (stats.pattern_density) density += share * (*stats.pattern_density)[static_cast<std::size_t>(p)];
+    }
+    if (stats.pattern_density) metrics.push_back({"rainfusion_density", 0, density});
   }
   const double busy = stats.arm_seconds + stats.attention_seconds;
   if (busy > 0) metrics.push_back({"arm_time_share", 0, stats.arm_seconds / busy});

@@ -80,6 +80,16 @@ struct ExportVideoCommand {
 // Writes dense | method | |difference| videos for each decoded generation of a trial.
 int export_video_command(const ExportVideoCommand& command);
 
+struct TrainCommand {
+  std::string config_file;
+  std::vector<std::string> overrides;
+  std::string command_line;  // recorded in training.json
+  int until = 0;             // > 0: stop (with a checkpoint) once this many steps are done
+};
+// Trains the embedded tiny vDiT (train.target=vdit) or the world's checker (train.target=checker);
+// re-running the same command resumes from the output directory's checkpoint.
+int train_command(const TrainCommand& command);
+
 struct DbCommand {
   std::string action;  // ls | show
   std::string db;

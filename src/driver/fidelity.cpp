@@ -7,6 +7,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
 #include <numeric>
 
 namespace astraea::driver {
@@ -42,7 +43,10 @@ void FidelityAccumulator::add_frames(const at::Tensor& output, const at::Tensor&
     const double method = eval::quality_proxy(out, features_).score;
     const double dense = eval::quality_proxy(ref, features_).score;
     values_["quality_proxy"].push_back(method);
-    values_["quality_proxy_delta_pct"].push_back(eval::quality_proxy_delta_percent(method, dense));
+    const double delta = eval::quality_proxy_delta_percent(method, dense);
+    values_["quality_proxy_delta_pct"].push_back(delta);
+    // How far from dense in either direction: what "within 1% of dense" bounds.
+    values_["quality_proxy_abs_delta_pct"].push_back(std::abs(delta));
   }
 }
 

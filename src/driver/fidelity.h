@@ -1,6 +1,7 @@
 // Fidelity of one generation against its dense reference, accumulated over a trial's generations:
 // latent MSE, relative L2 (||x - ref|| / ||ref||) and cosine, and, when both have decoded frames,
-// PSNR, SSIM and the quality proxy with its delta against the reference's.
+// PSNR, SSIM and the quality proxy with its delta against the reference's (signed, and its
+// absolute value quality_proxy_abs_delta_pct, which a Pareto table minimises).
 #pragma once
 
 #include "eval/quality_proxy.h"

@@ -101,9 +101,12 @@ int dispatch(int argc, char** argv) {
   auto* bench_e2e_app = bench_app->add_subcommand("e2e", "End-to-end scaling over GPUs");
   bench_e2e_app->allow_extras();
 
-  std::string train_config;
-  auto* train_app = app.add_subcommand("train", "Train the embedded tiny model");
-  train_app->add_option("config", train_config, "Training config")->required();
+  TrainCommand train;
+  auto* train_app = app.add_subcommand("train", "Train the embedded tiny model or the world's checker; re-running resumes");
+  train_app->add_option("config", train.config_file, "Training config, e.g. experiments/train_tiny.yaml")->required();
+  train_app->add_option("overrides", train.overrides, "Overrides, e.g. train.steps=2000 train.device=cpu");
+  train_app->add_option("--until", train.until, "Stop with a checkpoint once this many steps are done (re-run to continue)")
+      ->check(CLI::PositiveNumber);
 
   DbCommand db;
   db.db = default_db();
@@ -149,7 +152,10 @@ int dispatch(int argc, char** argv) {
   }
   if (bench_attention_app->parsed()) not_built("bench attention", "the sparse attention kernels are not built yet");
   if (bench_e2e_app->parsed()) not_built("bench e2e", "multi-GPU generation is not built yet");
-  if (train_app->parsed()) not_built("train", "training needs the embedded tiny model and its procedural world");
+  if (train_app->parsed()) {
+    for (int i = 0; i < argc; ++i) train.command_line += (i ? " " : "") + std::string(argv[i]);
+    return train_command(train);
+  }
   std::fprintf(stderr, "%s", app.help().c_str());
   return kExitUsage;
 }

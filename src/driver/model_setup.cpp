@@ -96,7 +96,9 @@ model::CogVideoXTransformer3D build_transformer(const config::ExperimentOptions&
   model::CogVideoXTransformer3D transformer(to_model_config(o.model));
   if (o.model.init == "checkpoint") {
     with_context(fmt::format("model.weights '{}'", o.model.weights), [&] {
-      model::load_state_dict(*transformer, model::TensorSource(o.model.weights), dtype, device);
+      // The embedded model's weights also hold its text-token table, which is not the transformer's.
+      const std::vector<std::string> ignore = o.model.text_encoder == "learned" ? std::vector<std::string>{"text_embedding."} : std::vector<std::string>{};
+      model::load_state_dict(*transformer, model::TensorSource(o.model.weights), dtype, device, "", ignore);
     });
   } else {
     model::init_random_weights(*transformer, derive_seed(static_cast<std::uint64_t>(o.seed), {kWeightStream}));

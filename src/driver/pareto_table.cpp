@@ -69,7 +69,7 @@ std::string pick_quality_metric(const results::StudyRow& study, const std::vecto
 bool metric_higher_is_better(const std::string& name) {
   if (eval::is_registered(name)) return eval::make_metric(name)->higher_is_better();
   static const std::map<std::string, bool> kKnown{{"latent_mse", false},    {"latent_rel_l2", false},     {"latent_cosine", true},
-                                                  {"quality_proxy", true},  {"latency_ms", false},         {"peak_memory_bytes", false}};
+                                                  {"quality_proxy", true},  {"quality_proxy_abs_delta_pct", false}, {"latency_ms", false},         {"peak_memory_bytes", false}};
   const auto it = kKnown.find(name);
   if (it != kKnown.end()) return it->second;
   log::warn("metric '{}' has no recorded direction; treating lower as better", name);

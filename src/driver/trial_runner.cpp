@@ -1,33 +1,60 @@
 #include "driver/trial_runner.h"
 
-#include "driver/accelerator_factory.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/progress.h"
 #include "core/rng.h"
+#include "data/prompt.h"
+#include "driver/accelerator_factory.h"
 #include "driver/fidelity.h"
 #include "driver/model_setup.h"
+#include "driver/prompt_adherence.h"
 #include "driver/synthetic_evaluation.h"
+#include "eval/video_artifacts.h"
+#include "model/checkpoint.h"
 #include "model/cogvideox_transformer.h"
 #include "model/safetensors_file.h"
 #include "pipeline/attention_timer.h"
+#include "pipeline/checker_features.h"
 #include "pipeline/generation.h"
-#include "pipeline/torchscript_features.h"
 #include "pipeline/prompt_embeddings.h"
+#include "pipeline/torchscript_features.h"
 #include "pipeline/vae_decoder.h"
-#include "eval/video_artifacts.h"
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
-#include <optional>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 
 namespace astraea::driver {
 namespace {
 
 // Stream of the trial seed for the prompt embeddings, apart from the weights' and the noise's.
 constexpr std::uint64_t kEmbeddingStream = 2;
+
+// The prompts' text embeddings: the embedded model's learned table, a file of precomputed T5
+// embeddings, or seeded random ones (latency work on random weights).
+pipeline::PromptEmbeddings prompt_embeddings_for(const config::ExperimentOptions& options, const model::CogVideoXConfig& config,
+                                                 std::int64_t prompt_count) {
+  const auto seed = derive_seed(static_cast<std::uint64_t>(options.seed), {kEmbeddingStream});
+  if (options.model.text_encoder == "learned") {
+    at::Tensor table;
+    if (options.model.init == "checkpoint") {
+      table = with_context(fmt::format("model.weights '{}'", options.model.weights),
+                           [&] { return model::TensorSource(options.model.weights).tensor(pipeline::kTextEmbeddingTensor); });
+    } else {
+      auto generator = at::detail::createCPUGenerator(seed);
+      table = at::randn({static_cast<std::int64_t>(data::kWorldVocabularySize), config.text_embed_dim}, generator, at::kFloat);
+    }
+    return pipeline::learned_prompt_embeddings(table, options.prompts.texts, config.max_text_seq_length);
+  }
+  if (!options.prompts.embeddings.empty()) {
+    return pipeline::load_prompt_embeddings(options.prompts.embeddings, prompt_count, config.max_text_seq_length, config.text_embed_dim);
+  }
+  return pipeline::random_prompt_embeddings(prompt_count, config.max_text_seq_length, config.text_embed_dim, seed);
+}
 
 }  // namespace
 
@@ -101,11 +128,7 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   const auto& config = transformer->config();
 
   const auto prompt_count = static_cast<std::int64_t>(std::max<std::size_t>(1, options.prompts.texts.size()));
-  const auto embeddings =
-      options.prompts.embeddings.empty()
-          ? pipeline::random_prompt_embeddings(prompt_count, config.max_text_seq_length, config.text_embed_dim,
-                                               derive_seed(static_cast<std::uint64_t>(options.seed), {kEmbeddingStream}))
-          : pipeline::load_prompt_embeddings(options.prompts.embeddings, prompt_count, config.max_text_seq_length, config.text_embed_dim);
+  const auto embeddings = prompt_embeddings_for(options, config, prompt_count);
 
   std::optional<pipeline::VaeDecoder> vae;
   if (!options.model.vae.empty()) vae.emplace(options.model.vae, options.model.vae_scaling_factor, device);
@@ -113,8 +136,21 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   std::optional<pipeline::TorchScriptFeatureExtractor> subject_features, background_features;
   if (!options.eval.subject_features.empty()) subject_features.emplace(options.eval.subject_features, device);
   if (!options.eval.background_features.empty()) background_features.emplace(options.eval.background_features, device);
+  std::optional<pipeline::CheckerFeatureExtractor> checker;
+  if (!options.eval.checker.empty()) checker.emplace(model::load_checker(options.eval.checker, device), device);
+  const eval::FeatureExtractor* checker_features = checker ? &*checker : nullptr;
   TrialResult result;
-  FidelityAccumulator fidelity({subject_features ? &*subject_features : nullptr, background_features ? &*background_features : nullptr});
+  if (!options.prompts.texts.empty()) {
+    // Which prompt each p<i> in the artifact names stands for (world prompts are not in the config).
+    const auto list = output_dir / "prompts.txt";
+    std::ofstream out(list);
+    for (std::size_t p = 0; p < options.prompts.texts.size(); ++p) out << 'p' << p << '\t' << options.prompts.texts[p] << '\n';
+    out.close();
+    result.artifacts.push_back(artifact_of("prompts", list));
+  }
+  FidelityAccumulator fidelity({subject_features ? &*subject_features : checker_features,
+                                background_features ? &*background_features : checker_features});
+  PromptAdherence adherence;
   std::vector<double> totals;
   std::vector<std::vector<double>> per_step(static_cast<std::size_t>(options.sampler.steps));
   std::vector<std::vector<double>> attention_per_layer;
@@ -159,8 +195,8 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
         if (it == reference->latents.end()) fail("the dense reference has no latents for prompt {} seed {}", p, seed);
         fidelity.add_latents(generated.latents, model::SafetensorsFile(it->second).tensor("latents"));
       }
-      if (vae) {
-        const auto frames = vae->decode(generated.latents);
+      if (vae || options.model.pixel_space) {
+        const auto frames = vae ? vae->decode(generated.latents) : pipeline::pixel_space_frames(generated.latents);
         const auto frames_file = output_dir / fmt::format("frames_p{}_s{}.safetensors", p, seed);
         model::save_safetensors(frames_file, {{"frames", frames}}, {{"layout", "[B, F, H, W, C] in [0, 1]"}});
         result.artifacts.push_back(artifact_of("frames", frames_file));
@@ -168,6 +204,10 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
         if (reference) {
           const auto it = reference->frames.find(generation_key);
           if (it != reference->frames.end()) fidelity.add_frames(frames, model::SafetensorsFile(it->second).tensor("frames"));
+        }
+        if (checker) {
+          const auto& text = options.prompts.texts.at(static_cast<std::size_t>(p));
+          with_context(fmt::format("eval.checker on prompt '{}'", text), [&] { adherence.add(checker->predict(frames), text); });
         }
       }
     }
@@ -188,6 +228,7 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   result.metrics.push_back({"peak_memory_bytes", 0, static_cast<double>(peak)});
   result.metrics.push_back({"generations", 0, static_cast<double>(generations)});
   for (auto& m : fidelity.metrics()) result.metrics.push_back(std::move(m));
+  for (auto& m : adherence.metrics()) result.metrics.push_back(std::move(m));
   if (reference) result.metrics.push_back({"reference_trial", 0, static_cast<double>(reference->trial_id)});
   result.summary = fmt::format("{}: {} generation(s) x {} repeat(s) of {}x{}x{} latents on {} ({}), {} {} steps: median {:.1f} ms per generation; prompts: {}",
                                options.method.name, generations, repeats, shape.frames, shape.height, shape.width, device.str(), options.model.dtype, options.sampler.steps,

@@ -92,8 +92,9 @@ GeluProjectionImpl::GeluProjectionImpl(int in, int out, bool bias) {
 
 at::Tensor GeluProjectionImpl::forward(const at::Tensor& x) {
   // On CUDA, cuBLASLt applies the bias and tanh-GELU in the GEMM epilogue. (The CPU version of
-  // _addmm_activation uses the erf GELU, so the CPU takes the two-step path.)
-  if (!x.is_cuda() || !proj_->bias.defined()) return at::gelu(proj_(x), "tanh");
+  // _addmm_activation uses the erf GELU, so the CPU takes the two-step path; so does training,
+  // since the fused op has no derivative.)
+  if (!x.is_cuda() || !proj_->bias.defined() || at::GradMode::is_enabled()) return at::gelu(proj_(x), "tanh");
   const auto rows = x.reshape({-1, x.size(-1)});
   const auto out = at::_addmm_activation(proj_->bias, rows, proj_->weight.t(), 1, 1, /*use_gelu=*/true);
   auto sizes = x.sizes().vec();

@@ -1,6 +1,7 @@
 #include "pipeline/torchscript_features.h"
 
 #include "core/error.h"
+#include "pipeline/feature_tensors.h"
 
 #include <ATen/ATen.h>
 #include <torch/script.h>
@@ -31,11 +32,7 @@ std::string TorchScriptFeatureExtractor::name() const { return impl_->file.stem(
 std::vector<std::vector<float>> TorchScriptFeatureExtractor::extract_all(const eval::VideoView& video) const {
   eval::check_video(video, "output");
   if (video.channels != 3) fail("feature extractor '{}': needs RGB frames, got {} channels", name(), video.channels);
-  // [T, H, W, C] view of the caller's samples -> [T, C, H, W] on the module's device.
-  const auto frames = at::from_blob(const_cast<float*>(video.data), {video.frames, video.height, video.width, video.channels}, at::kFloat)
-                          .permute({0, 3, 1, 2})
-                          .contiguous()
-                          .to(impl_->device);
+  const auto frames = frames_tensor(video, impl_->device);
   at::Tensor features;
   try {
     torch::NoGradGuard no_grad;
@@ -46,13 +43,7 @@ std::vector<std::vector<float>> TorchScriptFeatureExtractor::extract_all(const e
   if (features.dim() != 2 || features.size(0) != video.frames) {
     fail("feature extractor '{}': returned {}, expected [{}, D]", name(), c10::str(features.sizes()), video.frames);
   }
-  const auto cpu = features.to(at::kCPU, at::kFloat).contiguous();
-  std::vector<std::vector<float>> out;
-  for (std::int64_t t = 0; t < cpu.size(0); ++t) {
-    const float* row = cpu.data_ptr<float>() + t * cpu.size(1);
-    out.emplace_back(row, row + cpu.size(1));
-  }
-  return out;
+  return feature_rows(features);
 }
 
 std::vector<float> TorchScriptFeatureExtractor::extract(const eval::VideoView& video, int t) const {

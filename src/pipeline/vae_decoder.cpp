@@ -10,6 +10,11 @@
 #include <vector>
 
 namespace astraea::pipeline {
+
+at::Tensor pixel_space_frames(const at::Tensor& latents) {
+  if (latents.dim() != 5 || latents.size(2) != 3) fail("pixel-space frames: latents must be [B, F, 3, H, W], got {}", c10::str(latents.sizes()));
+  return ((latents.to(at::kCPU, at::kFloat) + 1.0) * 0.5).clamp(0.0, 1.0).permute({0, 1, 3, 4, 2}).contiguous();
+}
 namespace {
 
 // Library messages span several lines (c10 ones may carry a C++ backtrace, and TorchScript

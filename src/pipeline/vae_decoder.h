@@ -12,6 +12,10 @@
 
 namespace astraea::pipeline {
 
+// A pixel-space model's output as frames: latents [B, F, 3, H, W] in [-1, 1] -> frames
+// [B, F, H, W, 3] float32 in [0, 1] on the CPU (clamped), the same layout decode() returns.
+at::Tensor pixel_space_frames(const at::Tensor& latents);
+
 class VaeDecoder {
  public:
   // Loads `file` onto `device`; fails naming the file on a missing file or one that is not a

@@ -63,7 +63,7 @@ TEST_CASE("choices are checked", "[config][reader]") {
 }
 
 TEST_CASE("the shipped experiment configs compose and decode", "[config][experiments]") {
-  for (const char* file : {"experiments/quickstart.yaml", "experiments/ablation_rainfusion.yaml", "experiments/search_astraea.yaml"}) {
+  for (const char* file : {"experiments/smoke.yaml", "experiments/ablation_rainfusion.yaml", "experiments/search_astraea.yaml"}) {
     INFO(file);
     const auto [root, name] = astraea::config::locate_config(file);
     const auto composed = astraea::config::compose({root, name, {}});
@@ -84,7 +84,7 @@ TEST_CASE("the shipped experiment configs compose and decode", "[config][experim
 }
 
 TEST_CASE("decode_experiment names the file behind a bad value", "[config][experiments]") {
-  const auto [root, name] = astraea::config::locate_config("experiments/quickstart.yaml");
+  const auto [root, name] = astraea::config::locate_config("experiments/smoke.yaml");
   auto compose_with = [&](std::vector<std::string> texts) {
     std::vector<astraea::config::Override> overrides;
     for (const auto& t : texts) overrides.push_back(astraea::config::parse_override(t));
@@ -114,4 +114,33 @@ TEST_CASE("decode_experiment names the file behind a bad value", "[config][exper
   CHECK(combined.rainfusion.decision == "three_way");
   CHECK(combined.astraea.total_budget == 0.4);
   CHECK(combined.astraea.dense_steps == 1);
+}
+
+TEST_CASE("the embedded model's configs decode; world prompts come from the world", "[config][experiments]") {
+  const auto load = [](const char* file, std::vector<std::string> texts = {}) {
+    const auto [root, name] = astraea::config::locate_config(file);
+    std::vector<astraea::config::Override> overrides;
+    for (const auto& t : texts) overrides.push_back(astraea::config::parse_override(t));
+    return astraea::config::compose({root, name, overrides});
+  };
+  const auto quickstart = astraea::config::decode_experiment(load("experiments/quickstart.yaml"));
+  CHECK(quickstart.model.pixel_space);
+  CHECK(quickstart.model.text_encoder == "learned");
+  CHECK(quickstart.prompts.texts.size() == 2);
+  const auto world = astraea::config::decode_experiment(load("experiments/quickstart.yaml", {"prompts=world100"}));
+  REQUIRE(world.prompts.texts.size() == 100);
+  CHECK(world.prompts.texts[0].starts_with("a "));
+  CHECK(world.prompts.texts[0].ends_with(" background"));
+  REQUIRE_THROWS_WITH(astraea::config::decode_experiment(load("experiments/quickstart.yaml", {"prompts.world_count=3"})),
+                      Catch::Contains("give prompts.texts or prompts.world_count, not both"));
+
+  const auto tiny = astraea::config::decode_training(load("experiments/train_tiny.yaml"));
+  CHECK(tiny.train.target == "vdit");
+  CHECK(tiny.sampler.snr_shift_scale == 1.0);
+  CHECK(astraea::config::decode_training(load("experiments/train_checker.yaml")).train.target == "checker");
+  REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/train_tiny.yaml", {"model.pixel_space=false"})),
+                      Catch::Contains("needs model.pixel_space=true"));
+  REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/train_tiny.yaml", {"train.out=''"})),
+                      Catch::Contains("train.out: must name the output directory"));
+  REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/smoke.yaml")), Catch::Contains("needs a train section"));
 }

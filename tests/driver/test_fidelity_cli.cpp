@@ -30,11 +30,11 @@ double metric(const Store& store, std::int64_t trial, const std::string& name) {
 
 TEST_CASE("sparse trials are measured against one cached dense reference, identical to a dense trial", "[driver][fidelity]") {
   Workspace ws;
-  const auto first = run_cli("sweep experiments/quickstart.yaml -m sampler.steps=3 'prompts.texts=[a]' method=dense,rainfusion", ws.path());
+  const auto first = run_cli("sweep experiments/smoke.yaml -m sampler.steps=3 'prompts.texts=[a]' method=dense,rainfusion", ws.path());
   INFO(first.err);
   REQUIRE(first.status == 0);
   const auto second =
-      run_cli("sweep experiments/quickstart.yaml -m sampler.steps=3 'prompts.texts=[a]' method=astraea method.total_budget=0.5,1.0", ws.path());
+      run_cli("sweep experiments/smoke.yaml -m sampler.steps=3 'prompts.texts=[a]' method=astraea method.total_budget=0.5,1.0", ws.path());
   INFO(second.err);
   REQUIRE(second.status == 0);
   StoreOptions options;
@@ -46,7 +46,7 @@ TEST_CASE("sparse trials are measured against one cached dense reference, identi
   REQUIRE(reference_trials.size() == 1);  // generated once for every sparse trial
   CHECK(reference_trials[0].attempts == 1);
 
-  const auto study = store.find_study("quickstart");
+  const auto study = store.find_study("smoke");
   REQUIRE(study);
   std::string dense_latents, reference_latents;
   // Artifact paths are relative to the directory the command ran in.
@@ -77,7 +77,7 @@ TEST_CASE("sparse trials are measured against one cached dense reference, identi
 
 TEST_CASE("latency: warm-up generations are excluded, repeats are timed, attention is timed per layer", "[driver][latency]") {
   Workspace ws;
-  const auto r = run_cli("run experiments/quickstart.yaml sampler.steps=2 'prompts.texts=[a,b]' +study.warmup=1 +study.repeats=3", ws.path());
+  const auto r = run_cli("run experiments/smoke.yaml sampler.steps=2 'prompts.texts=[a,b]' +study.warmup=1 +study.repeats=3", ws.path());
   INFO(r.err);
   REQUIRE(r.status == 0);
   StoreOptions options;

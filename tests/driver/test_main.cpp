@@ -30,7 +30,7 @@ void expect_one_line_error(const astraea::testing::CliResult& r, int status, con
 
 TEST_CASE("--cfg prints the resolved config and runs nothing", "[driver][cli]") {
   Workspace ws;
-  const auto r = run_cli("run experiments/quickstart.yaml --cfg method=rainfusion method.sparsity=0.75", ws.path());
+  const auto r = run_cli("run experiments/smoke.yaml --cfg method=rainfusion method.sparsity=0.75", ws.path());
   REQUIRE(r.status == 0);
   CHECK(r.out.find("sparsity: 0.75") != std::string::npos);
   CHECK(r.out.find("name: rainfusion") != std::string::npos);
@@ -39,10 +39,10 @@ TEST_CASE("--cfg prints the resolved config and runs nothing", "[driver][cli]") 
 
 TEST_CASE("run generates with the tiny model, records the trial and writes the output tree", "[driver][cli]") {
   Workspace ws;
-  const auto r = run_cli("run experiments/quickstart.yaml seed=3 sampler.steps=2 'prompts.texts=[a red square moves left]'", ws.path());
+  const auto r = run_cli("run experiments/smoke.yaml seed=3 sampler.steps=2 'prompts.texts=[a red square moves left]'", ws.path());
   INFO(r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("trial 1 of study 'quickstart' complete") != std::string::npos);
+  CHECK(r.out.find("trial 1 of study 'smoke' complete") != std::string::npos);
   REQUIRE(fs::exists(ws.path() / "outputs"));
   const auto day = *fs::directory_iterator(ws.path() / "outputs");
   const auto run_dir = *fs::directory_iterator(day.path());
@@ -58,12 +58,12 @@ TEST_CASE("run generates with the tiny model, records the trial and writes the o
   const auto again = run_cli("run --from-trial 1", ws.path());
   INFO(again.err);
   CHECK(again.status == 0);
-  CHECK(again.out.find("trial 2 of study 'quickstart' complete") != std::string::npos);
+  CHECK(again.out.find("trial 2 of study 'smoke' complete") != std::string::npos);
 }
 
 TEST_CASE("sweep runs one trial per job and resumes without repeating them", "[driver][cli]") {
   Workspace ws;
-  const std::string args = "sweep experiments/quickstart.yaml -m sampler.steps=1 'prompts.texts=[a]' seed='range(0,3)' sampler=ddim,dpm";
+  const std::string args = "sweep experiments/smoke.yaml -m sampler.steps=1 'prompts.texts=[a]' seed='range(0,3)' sampler=ddim,dpm";
   const auto first = run_cli(args, ws.path());
   INFO(first.err);
   REQUIRE(first.status == 0);
@@ -72,7 +72,7 @@ TEST_CASE("sweep runs one trial per job and resumes without repeating them", "[d
   const auto second = run_cli(args, ws.path());
   REQUIRE(second.status == 0);
   CHECK(second.out.find("6 of 6 jobs complete") != std::string::npos);
-  const auto show = run_cli("db show --study quickstart", ws.path());
+  const auto show = run_cli("db show --study smoke", ws.path());
   REQUIRE(show.status == 0);
   CHECK(show.out.find("seed=2 sampler=dpm") != std::string::npos);
   CHECK(count_lines(show.out) == 1 + 2 + 6);  // title, header + rule, six trials: nothing ran twice
@@ -86,14 +86,14 @@ TEST_CASE("a sweep including a method this build cannot run at that size fails b
   Workspace ws;
   // Every method is built; RainFusion on the CPU at 8 + 8 x 64 x 64 tokens is not (its
   // reference implementation stops at 8192 tokens without the block-sparse kernels).
-  const auto r = run_cli("sweep experiments/quickstart.yaml -m method.name=dense,rainfusion video.height=128 video.width=128", ws.path());
+  const auto r = run_cli("sweep experiments/smoke.yaml -m method.name=dense,rainfusion video.height=128 video.width=128", ws.path());
   expect_one_line_error(r, kNotBuilt, "job 1: method 'rainfusion' at 32776 tokens needs the block-sparse kernels");
   CHECK_FALSE(fs::exists(ws.path() / "astraea.db"));
 }
 
 TEST_CASE("dense, RainFusion, ASTRAEA and their combination all run through the CLI and record their statistics", "[driver][cli]") {
   Workspace ws;
-  const auto r = run_cli("sweep experiments/quickstart.yaml -m sampler.steps=3 'prompts.texts=[a]' method=dense,rainfusion,astraea,astraea_rainfusion", ws.path());
+  const auto r = run_cli("sweep experiments/smoke.yaml -m sampler.steps=3 'prompts.texts=[a]' method=dense,rainfusion,astraea,astraea_rainfusion", ws.path());
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK(r.out.find("4 of 4 jobs complete") != std::string::npos);
@@ -106,7 +106,7 @@ TEST_CASE("dense, RainFusion, ASTRAEA and their combination all run through the 
 TEST_CASE("a trial that fails is recorded with its reason and the sweep goes on", "[driver][cli]") {
   Workspace ws;
   // 'model.weights' points nowhere: each checkpoint trial fails at load time, the random one completes.
-  const auto r = run_cli("sweep experiments/quickstart.yaml -m sampler.steps=1 'prompts.texts=[a]' model.init=random,checkpoint "
+  const auto r = run_cli("sweep experiments/smoke.yaml -m sampler.steps=1 'prompts.texts=[a]' model.init=random,checkpoint "
                          "model.weights=missing.safetensors +study.max_attempts=1",
                          ws.path());
   CHECK(r.status == 1);
@@ -121,25 +121,25 @@ TEST_CASE("bad configs and overrides: one line, exit 2, nothing recorded", "[dri
   ws.dir.write("experiments/cycle.yaml", "defaults:\n  - _self_\nstudy:\n  name: ${seed}\nseed: ${study.name}\n");
   ws.dir.write("experiments/bad_group.yaml", "defaults:\n  - model: nonexistent\n");
   // Record something first; no failing command below may change it.
-  run_cli("sweep experiments/quickstart.yaml -m sampler.steps=1 'prompts.texts=[a]' seed=1,2", ws.path());
+  run_cli("sweep experiments/smoke.yaml -m sampler.steps=1 'prompts.texts=[a]' seed=1,2", ws.path());
   const auto db = ws.path() / "astraea.db";
   REQUIRE(fs::exists(db));
   const std::string before = astraea::sha256_file_hex(db);
 
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"run experiments/broken.yaml", "broken.yaml:4:1: invalid YAML"},
-      {"run experiments/quickstart.yaml model.num_layrs=3", "did you mean 'model.num_layers'"},
-      {"run experiments/quickstart.yaml ++model.num_layrs=3", "model.num_layrs: unknown key (did you mean 'model.num_layers'?)"},
-      {"run experiments/quickstart.yaml sampler.steps=many", "sampler.steps: expected an integer, got 'many'"},
-      {"run experiments/quickstart.yaml method=rainfusion method.sparsity=1.5", "expected a number in [0, 1), got 1.5"},
+      {"run experiments/smoke.yaml model.num_layrs=3", "did you mean 'model.num_layers'"},
+      {"run experiments/smoke.yaml ++model.num_layrs=3", "model.num_layrs: unknown key (did you mean 'model.num_layers'?)"},
+      {"run experiments/smoke.yaml sampler.steps=many", "sampler.steps: expected an integer, got 'many'"},
+      {"run experiments/smoke.yaml method=rainfusion method.sparsity=1.5", "expected a number in [0, 1), got 1.5"},
       {"run experiments/missing.yaml", "config file 'experiments/missing.yaml' not found"},
       {"run experiments/bad_group.yaml", "group 'model' has no option 'nonexistent'"},
-      {"run experiments/quickstart.yaml method=rainfusoin", "override 'method=rainfusoin': group 'method' has no option 'rainfusoin', did you mean 'rainfusion'?"},
+      {"run experiments/smoke.yaml method=rainfusoin", "override 'method=rainfusoin': group 'method' has no option 'rainfusoin', did you mean 'rainfusion'?"},
       {"run experiments/cycle.yaml", "interpolation cycle"},
-      {"run experiments/quickstart.yaml 'a.b=[1,2'", "override 'a.b=[1,2'"},
-      {"run experiments/quickstart.yaml seed=1,2", "use 'astraea sweep CONFIG ... -m'"},
-      {"sweep experiments/quickstart.yaml -m seed=1,2 model.layrs=3", "job 0 (seed=1 model.layrs=3)"},
-      {"sweep experiments/quickstart.yaml -m 'seed=range(0,3,0)'", "override 'seed=range(0,3,0)'"},
+      {"run experiments/smoke.yaml 'a.b=[1,2'", "override 'a.b=[1,2'"},
+      {"run experiments/smoke.yaml seed=1,2", "use 'astraea sweep CONFIG ... -m'"},
+      {"sweep experiments/smoke.yaml -m seed=1,2 model.layrs=3", "job 0 (seed=1 model.layrs=3)"},
+      {"sweep experiments/smoke.yaml -m 'seed=range(0,3,0)'", "override 'seed=range(0,3,0)'"},
       {"frobnicate", "frobnicate"},
   };
   for (const auto& [args, fragment] : cases) {
@@ -164,7 +164,7 @@ TEST_CASE("unusable databases: one line, exit 4, file untouched", "[driver][cli]
   expect_one_line_error(run_cli("db ls --db nothing.db", ws.path()), kStorage, "does not exist");
   CHECK_FALSE(fs::exists(ws.path() / "nothing.db"));
   // A sweep into a corrupt database fails before touching it.
-  const auto r = run_cli("sweep experiments/quickstart.yaml -m sampler.steps=1 study.db=corrupt.db", ws.path());
+  const auto r = run_cli("sweep experiments/smoke.yaml -m sampler.steps=1 study.db=corrupt.db", ws.path());
   CHECK(r.status == kStorage);
   CHECK(astraea::sha256_file_hex(corrupt) == corrupt_hash);
 }
@@ -172,7 +172,8 @@ TEST_CASE("unusable databases: one line, exit 4, file untouched", "[driver][cli]
 TEST_CASE("subcommands of later parts say so and exit 3", "[driver][cli]") {
   Workspace ws;
   expect_one_line_error(run_cli("bench attention", ws.path()), kNotBuilt, "bench attention: not built yet");
-  expect_one_line_error(run_cli("train experiments/quickstart.yaml", ws.path()), kNotBuilt, "train: not built yet");
+  // A study config is not a training config: one line naming what is missing, exit 2.
+  expect_one_line_error(run_cli("train experiments/smoke.yaml", ws.path()), kUsage, "needs a train section");
   for (const char* sub : {"run", "sweep", "search", "worker", "export", "bench", "train", "db"}) {
     const auto help = run_cli(std::string(sub) + " --help", ws.path());
     INFO(sub);

@@ -52,7 +52,7 @@ void check_run(const std::string& fixture_name, const std::string& sampler_overr
   prepare(ws, fixture);
   const auto call = nlohmann::json::parse(fixture.metadata().at("pipeline_call"));
   const auto seed = nlohmann::json::parse(fixture.metadata().at("seed")).get<int>();
-  const auto r = run_cli(fmt::format("run experiments/quickstart.yaml model=oracle_tiny {} sampler.steps={} sampler.guidance_scale={} "
+  const auto r = run_cli(fmt::format("run experiments/smoke.yaml model=oracle_tiny {} sampler.steps={} sampler.guidance_scale={} "
                                      "video.frames={} video.height={} video.width={} prompts.embeddings=embeds.safetensors "
                                      "'prompts.texts=[p]' 'prompts.seeds=[{}]'",
                                      sampler_overrides, call.at("num_inference_steps").get<int>(), call.at("guidance_scale").get<double>(),
@@ -85,7 +85,7 @@ TEST_CASE("prompt embeddings of the wrong length are refused with one line namin
   const auto short_embeds = fixture.tensor("oracle.prompt_embeds").slice(1, 0, 5);
   astraea::model::save_safetensors(ws.path() / "short.safetensors",
                                    {{"prompt_embeds", short_embeds}, {"negative_prompt_embeds", short_embeds}});
-  const auto r = run_cli("run experiments/quickstart.yaml model=oracle_tiny sampler.steps=1 video.frames=5 video.height=64 video.width=64 "
+  const auto r = run_cli("run experiments/smoke.yaml model=oracle_tiny sampler.steps=1 video.frames=5 video.height=64 video.width=64 "
                          "prompts.embeddings=short.safetensors 'prompts.texts=[p]'",
                          ws.path());
   CHECK(r.status == 1);
@@ -93,7 +93,7 @@ TEST_CASE("prompt embeddings of the wrong length are refused with one line namin
   CHECK(r.err.find("short.safetensors") != std::string::npos);
   CHECK(r.err.find("'prompt_embeds' has shape [1, 5, 8], expected [1, 8, 8]") != std::string::npos);
   // The failed trial is on record with that reason.
-  const auto show = run_cli("db show --study quickstart", ws.path());
+  const auto show = run_cli("db show --study smoke", ws.path());
   CHECK(show.out.find("FAILED") != std::string::npos);
 }
 
@@ -102,7 +102,7 @@ TEST_CASE("with a TorchScript VAE, run also decodes the latents into frames", "[
   TempDir ws;
   prepare(ws, fixture);
   const auto vae = fs::path(ASTRAEA_SOURCE_DIR) / "tests/fixtures/tiny_vae.pt";
-  const auto r = run_cli(fmt::format("run experiments/quickstart.yaml model=oracle_tiny sampler.steps=1 video.frames=5 video.height=64 "
+  const auto r = run_cli(fmt::format("run experiments/smoke.yaml model=oracle_tiny sampler.steps=1 video.frames=5 video.height=64 "
                                      "video.width=64 prompts.embeddings=embeds.safetensors 'prompts.texts=[p]' 'prompts.seeds=[7]' "
                                      "++model.vae={} ++model.vae_scaling_factor=0.7",
                                      vae.string()),
@@ -124,7 +124,7 @@ TEST_CASE("a sparse trial with a VAE records frame fidelity and exports a side-b
   TempDir ws;
   prepare(ws, fixture);
   const auto vae = fs::path(ASTRAEA_SOURCE_DIR) / "tests/fixtures/tiny_vae.pt";
-  const auto r = run_cli(fmt::format("sweep experiments/quickstart.yaml model=oracle_tiny method=astraea sampler.steps=3 video.frames=5 "
+  const auto r = run_cli(fmt::format("sweep experiments/smoke.yaml model=oracle_tiny method=astraea sampler.steps=3 video.frames=5 "
                                      "video.height=64 video.width=64 prompts.embeddings=embeds.safetensors 'prompts.texts=[p]' "
                                      "'prompts.seeds=[7]' ++model.vae={} ++model.vae_scaling_factor=0.7",
                                      vae.string()),

@@ -1,0 +1,27 @@
+// Prompt adherence on the procedural world: the share of generations whose clip the checker reads
+// as the shape, colour and direction their prompt states (this world's stand-in for VBench's
+// object-class, colour and motion-direction dimensions).
+#pragma once
+
+#include "pipeline/checker_features.h"
+#include "results/store.h"
+
+#include <string>
+#include <vector>
+
+namespace astraea::driver {
+
+class PromptAdherence {
+ public:
+  // Throws astraea::Error quoting the prompt when it is not one of the world's.
+  void add(const pipeline::CheckerFeatureExtractor::Prediction& prediction, const std::string& prompt);
+  // checker_shape_accuracy, checker_colour_accuracy, checker_direction_accuracy and
+  // checker_accuracy (all three right); empty when nothing was added.
+  std::vector<results::Metric> metrics() const;
+
+ private:
+  int count_ = 0;
+  int shape_ = 0, colour_ = 0, direction_ = 0, all_ = 0;
+};
+
+}  // namespace astraea::driver

@@ -1,0 +1,38 @@
+// Training the world's checker network (model/checker_network.h): cross-entropy on the shape,
+// colour and direction of rendered clips, with Gaussian pixel noise on the inputs so that it also
+// reads the slightly noisy clips a diffusion model generates. After training, the EMA weights are
+// scored on clips of another world seed and written with their architecture in the metadata.
+#pragma once
+
+#include "config/experiment_options.h"
+#include "model/checker_network.h"
+#include "train/training_loop.h"
+
+#include <c10/core/Device.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace astraea::train {
+
+inline constexpr const char* kCheckerWeightsName = "checker.safetensors";
+
+struct CheckerTrainingReport {
+  TrainingReport training;
+  int held_out_clips = 0;
+  std::map<std::string, double> held_out_accuracy;  // shape, colour, direction
+};
+
+model::CheckerConfig checker_config(const config::TrainingOptions& options);
+
+// Trains (or resumes; `stop_at` as in run_training) and, once all train.steps are done, scores
+// and writes <train.out>/checker.safetensors: the EMA weights, with metadata
+// frames, height, width, channels and feature_dim (load_checker reads them back).
+CheckerTrainingReport train_checker(const config::TrainingOptions& options, c10::Device device, int stop_at = 0);
+
+// Fraction of correct predictions per attribute on clips [B, T, 3, H, W] in [0, 1].
+std::map<std::string, double> checker_accuracy(model::CheckerNetwork& checker, const at::Tensor& clips, const at::Tensor& shape_ids,
+                                               const at::Tensor& colour_ids, const at::Tensor& direction_ids);
+
+}  // namespace astraea::train
