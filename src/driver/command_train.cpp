@@ -39,13 +39,14 @@ int train_command(const TrainCommand& command) {
                            {"batch_size", options.train.batch_size},
                            {"dataset_size", options.train.dataset_size},
                            {"config", config::to_yaml_text(composed.root)}};
+  const train::RunControl control{command.until, command.profile};
   std::vector<std::vector<std::string>> rows;
   train::TrainingReport training;
   if (options.train.target == "vdit") {
-    training = train::train_vdit(options, to_model_config(options.model), device, command.until);
+    training = train::train_vdit(options, to_model_config(options.model), device, control);
     if (training.finished) rows.push_back({"weights", (out / train::kVditWeightsName).string()});
   } else {
-    const auto report = train::train_checker(options, device, command.until);
+    const auto report = train::train_checker(options, device, control);
     training = report.training;
     if (training.finished) rows.push_back({"weights", (out / train::kCheckerWeightsName).string()});
     for (const auto& [attribute, accuracy] : report.held_out_accuracy) {
@@ -58,6 +59,7 @@ int train_command(const TrainCommand& command) {
   rows.insert(rows.begin(), {{"steps", fmt::format("{} (from {})", training.steps, training.start_step)},
                              {"seconds", fmt::format("{:.1f}", training.seconds)},
                              {"final loss", fmt::format("{:.5f}", training.final_loss)}});
+  if (!command.profile.empty()) rows.push_back({"profile", command.profile});
   record["start_step"] = training.start_step;
   record["steps_done"] = training.steps;
   record["seconds"] = training.seconds;

@@ -85,6 +85,7 @@ struct TrainCommand {
   std::vector<std::string> overrides;
   std::string command_line;  // recorded in training.json
   int until = 0;             // > 0: stop (with a checkpoint) once this many steps are done
+  std::string profile;       // non-empty: a Kineto trace of ten steps to this file
 };
 // Trains the embedded tiny vDiT (train.target=vdit) or the world's checker (train.target=checker);
 // re-running the same command resumes from the output directory's checkpoint.

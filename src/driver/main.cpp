@@ -107,6 +107,7 @@ int dispatch(int argc, char** argv) {
   train_app->add_option("overrides", train.overrides, "Overrides, e.g. train.steps=2000 train.device=cpu");
   train_app->add_option("--until", train.until, "Stop with a checkpoint once this many steps are done (re-run to continue)")
       ->check(CLI::PositiveNumber);
+  train_app->add_option("--profile", train.profile, "Write a Kineto trace (chrome://tracing) of ten steps after five warm-up steps");
 
   DbCommand db;
   db.db = default_db();

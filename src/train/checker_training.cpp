@@ -88,10 +88,10 @@ std::map<std::string, double> checker_accuracy(model::CheckerNetwork& checker, c
   return {{"shape", rate(out.shape_logits, shape_ids)}, {"colour", rate(out.colour_logits, colour_ids)}, {"direction", rate(out.direction_logits, direction_ids)}};
 }
 
-CheckerTrainingReport train_checker(const config::TrainingOptions& options, c10::Device device, int stop_at) {
+CheckerTrainingReport train_checker(const config::TrainingOptions& options, c10::Device device, const RunControl& control) {
   CheckerTask task(options, device);
   CheckerTrainingReport report;
-  report.training = run_training(task, options.train, derive_seed(static_cast<std::uint64_t>(options.seed), {kStepStream}), stop_at);
+  report.training = run_training(task, options.train, derive_seed(static_cast<std::uint64_t>(options.seed), {kStepStream}), control);
   if (!report.training.finished) return report;
 
   const auto config = checker_config(options);

@@ -26,10 +26,10 @@ struct CheckerTrainingReport {
 
 model::CheckerConfig checker_config(const config::TrainingOptions& options);
 
-// Trains (or resumes; `stop_at` as in run_training) and, once all train.steps are done, scores
+// Trains (or resumes, under `control` as in run_training) and, once all train.steps are done, scores
 // and writes <train.out>/checker.safetensors: the EMA weights, with metadata
 // frames, height, width, channels and feature_dim (load_checker reads them back).
-CheckerTrainingReport train_checker(const config::TrainingOptions& options, c10::Device device, int stop_at = 0);
+CheckerTrainingReport train_checker(const config::TrainingOptions& options, c10::Device device, const RunControl& control = {});
 
 // Fraction of correct predictions per attribute on clips [B, T, 3, H, W] in [0, 1].
 std::map<std::string, double> checker_accuracy(model::CheckerNetwork& checker, const at::Tensor& clips, const at::Tensor& shape_ids,

@@ -5,6 +5,7 @@
 #include "core/rng.h"
 #include "model/safetensors_file.h"
 #include "train/learning_rate.h"
+#include "train/step_profiler.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -82,7 +84,9 @@ void truncate_log(const fs::path& log, int step) {
 
 fs::path checkpoint_path(const fs::path& out) { return out / "checkpoint.safetensors"; }
 
-TrainingReport run_training(TrainingTask& task, const config::TrainOptions& options, std::uint64_t seed, int stop_at) {
+TrainingReport run_training(TrainingTask& task, const config::TrainOptions& options, std::uint64_t seed, const RunControl& control) {
+  const int stop_at = control.stop_at;
+  const auto& profile_trace = control.profile_trace;
   const fs::path out(options.out);
   fs::create_directories(out);
   auto parameters = task.parameters();
@@ -113,7 +117,14 @@ TrainingReport run_training(TrainingTask& task, const config::TrainOptions& opti
   int loss_count = 0;
   std::map<std::string, double> stat_sums;
   const int end = stop_at > 0 && stop_at < options.steps ? std::max(stop_at, report.start_step) : options.steps;
+  constexpr int kProfileWarmup = 5, kProfiledSteps = 10;
+  std::unique_ptr<StepProfiler> profiler;
   for (int step = report.start_step; step < end; ++step) {
+    if (!profile_trace.empty() && step == report.start_step + kProfileWarmup) profiler = std::make_unique<StepProfiler>(at::hasCUDA());
+    if (profiler && step == report.start_step + kProfileWarmup + kProfiledSteps) {
+      profiler->save(profile_trace);
+      profiler.reset();
+    }
     const double lr = schedule.at(step);
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     at::manual_seed(derive_seed(seed, {static_cast<std::uint64_t>(step)}));
@@ -148,6 +159,7 @@ TrainingReport run_training(TrainingTask& task, const config::TrainOptions& opti
     }
     if ((step + 1) % options.checkpoint_every == 0 || last) save_checkpoint(out, step + 1, parameters, ema, optimizer);
   }
+  if (profiler) profiler->save(profile_trace);  // fewer steps than the window: trace what ran
   progress.finish();
   report.steps = end;
   report.finished = end == options.steps;

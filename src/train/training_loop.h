@@ -45,11 +45,18 @@ struct TrainingReport {
   NamedTensors ema;      // the averaged weights
 };
 
-// Runs steps [resumed step, options.steps) of `task`, or stops (with a checkpoint) once `stop_at`
-// steps are done when 0 < stop_at < options.steps: a time-boxed run that a later call resumes
-// exactly, since the schedule still spans options.steps. Throws astraea::Error naming the file for
-// an unreadable checkpoint or one that does not match the task's parameters.
-TrainingReport run_training(TrainingTask& task, const config::TrainOptions& options, std::uint64_t seed, int stop_at = 0);
+// How one invocation runs, beyond the config.
+struct RunControl {
+  // 0 < stop_at < train.steps: stop (with a checkpoint) once stop_at steps are done, a time-boxed
+  // run that a later call resumes exactly, since the schedule still spans train.steps.
+  int stop_at = 0;
+  // Non-empty: record steps 5..14 of this invocation (after 5 warm-up steps) into this Kineto trace.
+  std::filesystem::path profile_trace;
+};
+
+// Runs steps [resumed step, options.steps) of `task` under `control`. Throws astraea::Error naming
+// the file for an unreadable checkpoint or one that does not match the task's parameters.
+TrainingReport run_training(TrainingTask& task, const config::TrainOptions& options, std::uint64_t seed, const RunControl& control = {});
 
 // The checkpoint file in an output directory.
 std::filesystem::path checkpoint_path(const std::filesystem::path& out);

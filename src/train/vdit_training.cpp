@@ -126,9 +126,9 @@ class VditTask final : public TrainingTask {
 
 }  // namespace
 
-TrainingReport train_vdit(const config::TrainingOptions& options, const model::CogVideoXConfig& config, c10::Device device, int stop_at) {
+TrainingReport train_vdit(const config::TrainingOptions& options, const model::CogVideoXConfig& config, c10::Device device, const RunControl& control) {
   VditTask task(options, config, device);
-  auto report = run_training(task, options.train, derive_seed(static_cast<std::uint64_t>(options.seed), {kStepStream}), stop_at);
+  auto report = run_training(task, options.train, derive_seed(static_cast<std::uint64_t>(options.seed), {kStepStream}), control);
   if (!report.finished) return report;
   model::save_safetensors(std::filesystem::path(options.train.out) / kVditWeightsName, report.ema,
                           {{"format", "astraea tiny vdit (EMA weights)"}, {"steps", std::to_string(report.steps)},

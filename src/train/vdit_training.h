@@ -17,10 +17,10 @@ namespace astraea::train {
 // The final (EMA) weights in the output directory.
 inline constexpr const char* kVditWeightsName = "tiny_vdit.safetensors";
 
-// Trains (or resumes; `stop_at` as in run_training) and, once all train.steps are done, writes
+// Trains (or resumes, under `control` as in run_training) and, once all train.steps are done, writes
 // <train.out>/tiny_vdit.safetensors: the EMA weights under
 // diffusers' names plus text_embedding.weight. The world's clips are video.frames x video.height
 // x video.width; the transformer must take 3 channels.
-TrainingReport train_vdit(const config::TrainingOptions& options, const model::CogVideoXConfig& config, c10::Device device, int stop_at = 0);
+TrainingReport train_vdit(const config::TrainingOptions& options, const model::CogVideoXConfig& config, c10::Device device, const RunControl& control = {});
 
 }  // namespace astraea::train

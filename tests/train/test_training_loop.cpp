@@ -72,7 +72,7 @@ TEST_CASE("the loop fits a line, logs every log_every steps, and resumes exactly
   CHECK(std::count(log.begin(), log.end(), '\n') == 21);
 
   LineTask first;  // stopped after 60 of the 200 steps, as by --until 60
-  const auto stopped = train::run_training(first, line_options(dir.path() / "resumed", 200), 9, 60);
+  const auto stopped = train::run_training(first, line_options(dir.path() / "resumed", 200), 9, {60});
   CHECK_FALSE(stopped.finished);
   CHECK(stopped.steps == 60);
   LineTask second;  // a fresh process: starts from zeros, resumes at step 60
@@ -148,4 +148,17 @@ TEST_CASE("the checker trainer's file loads back into the same network", "[train
   CHECK(checker->config().frames == 4);
   auto params = checker->named_parameters();
   for (const auto& [name, value] : report.training.ema) CHECK(at::equal(params[name], value));
+}
+
+TEST_CASE("a profiled run writes a trace of the ops of ten steps", "[train][loop][profile]") {
+  testing::TempDir dir;
+  LineTask task;
+  const auto trace = dir.path() / "trace.json";
+  train::run_training(task, line_options(dir.path(), 30), 2, {0, trace});
+  const auto text = read_file(trace);
+  CHECK(text.find("\"traceEvents\"") != std::string::npos);
+  // mse_loss runs once per step: ten profiled steps record it ten times.
+  std::size_t calls = 0;
+  for (auto at = text.find("\"name\": \"aten::mse_loss\""); at != std::string::npos; at = text.find("\"name\": \"aten::mse_loss\"", at + 1)) ++calls;
+  CHECK(calls == 10);
 }
