@@ -184,6 +184,7 @@ TrainOptions decode_train(Reader r) {
   o.target = r.one_of("target", {"vdit", "checker"}, o.target);
   o.out = r.string("out");
   if (o.out.empty()) r.fail_at("out", "must name the output directory");
+  o.init_from = r.string("init_from", o.init_from);
   o.steps = positive_int(r, "steps", o.steps);
   o.batch_size = positive_int(r, "batch_size", o.batch_size);
   o.learning_rate = r.number("learning_rate", o.learning_rate, {0.0, 1.0, true, false});
@@ -215,6 +216,7 @@ TrainingOptions decode_training(const ComposedConfig& config) {
   o.checker = decode_checker(root.section("checker"));
   if (!root.has("train")) root.fail_at("train", "a training config needs a train section");
   o.train = decode_train(root.section("train"));
+  if (o.train.target == "checker" && !o.train.init_from.empty()) root.fail_at("train.init_from", "only the vdit target starts from given weights");
   if (o.train.target == "vdit" && (!o.model.pixel_space || o.model.text_encoder != "learned")) {
     root.fail_at("model", "astraea train trains the embedded pixel-space model: needs model.pixel_space=true and model.text_encoder=learned");
   }

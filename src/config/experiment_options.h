@@ -154,6 +154,7 @@ struct ExperimentOptions {
 struct TrainOptions {
   std::string target = "vdit";       // vdit (the tiny transformer) | checker (the world's classifier)
   std::string out;                   // directory for checkpoints, the loss log and the final weights
+  std::string init_from;             // vdit: start from these weights (a tiny_vdit.safetensors) instead of fresh ones
   int steps = 20000;
   int batch_size = 64;
   double learning_rate = 3e-4;

@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "data/prompt.h"
+#include "model/checkpoint.h"
 #include "model/cogvideox_transformer.h"
 #include "model/positional_encoding.h"
 #include "model/safetensors_file.h"
@@ -54,12 +55,18 @@ class VditTask final : public TrainingTask {
     if (options.video.height % config.patch_size || options.video.width % config.patch_size) {
       fail(ErrorKind::kConfig, "train: video {}x{} is not a multiple of patch_size {}", options.video.height, options.video.width, config.patch_size);
     }
-    init_for_training(*transformer_, derive_seed(static_cast<std::uint64_t>(options.seed), {kInitStream}));
     embedding_ = torch::nn::Embedding(data::kWorldVocabularySize, config.text_embed_dim);
-    {
+    if (options.train.init_from.empty()) {
+      init_for_training(*transformer_, derive_seed(static_cast<std::uint64_t>(options.seed), {kInitStream}));
       at::NoGradGuard no_grad;
       auto generator = at::detail::createCPUGenerator(derive_seed(static_cast<std::uint64_t>(options.seed), {kEmbeddingStream}));
       embedding_->weight.copy_(at::randn(embedding_->weight.sizes(), generator, at::kFloat));
+    } else {
+      with_context(fmt::format("train.init_from '{}'", options.train.init_from), [&] {
+        const model::TensorSource weights(options.train.init_from);
+        model::load_state_dict(*transformer_, weights, at::kFloat, c10::Device(c10::kCPU), "", {"text_embedding."});
+        model::load_state_dict(*embedding_, weights, at::kFloat, c10::Device(c10::kCPU), "text_embedding.");
+      });
     }
     transformer_->to(device);
     embedding_->to(device);

@@ -143,4 +143,7 @@ TEST_CASE("the embedded model's configs decode; world prompts come from the worl
   REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/train_tiny.yaml", {"train.out=''"})),
                       Catch::Contains("train.out: must name the output directory"));
   REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/smoke.yaml")), Catch::Contains("needs a train section"));
+  CHECK(astraea::config::decode_training(load("experiments/train_tiny.yaml", {"train.init_from=w.safetensors"})).train.init_from == "w.safetensors");
+  REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/train_checker.yaml", {"+train.init_from=w.safetensors"})),
+                      Catch::Contains("only the vdit target starts from given weights"));
 }

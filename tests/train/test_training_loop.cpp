@@ -135,6 +135,18 @@ TEST_CASE("the vdit trainer writes EMA weights that load strictly, with the text
   model::load_state_dict(*transformer, weights, at::kFloat, c10::Device(c10::kCPU), "", {"text_embedding."});
   // adaLN-Zero: proj_out started at zero and moved by two small steps only.
   CHECK(transformer->named_parameters()["proj_out.weight"].abs().max().item<float>() < 0.01f);
+
+  // Starting from those weights with a zero-length schedule step (lr ~ 0) keeps them.
+  auto again = tiny_training(dir.path() / "continued", "vdit");
+  again.train.init_from = (dir.path() / train::kVditWeightsName).string();
+  again.train.learning_rate = 1e-30;
+  again.train.ema_decay = 0.0;
+  train::train_vdit(again, config, c10::Device(c10::kCPU));
+  const model::TensorSource continued(dir.path() / "continued" / train::kVditWeightsName);
+  for (const auto& name : weights.names()) {
+    INFO(name);
+    CHECK(at::allclose(continued.tensor(name), weights.tensor(name), 0.0, 1e-6));
+  }
 }
 
 TEST_CASE("the checker trainer's file loads back into the same network", "[train][checker]") {
