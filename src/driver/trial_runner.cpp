@@ -60,6 +60,19 @@ pipeline::PromptEmbeddings prompt_embeddings_for(const config::ExperimentOptions
 
 void check_runnable(const config::ExperimentOptions& options) {
   if (options.has_search && options.search.evaluator == "synthetic") return;  // no model involved
+  const std::pair<const char*, const std::string*> files[] = {
+      {"model.weights", options.model.init == "checkpoint" ? &options.model.weights : nullptr},
+      {"model.vae", &options.model.vae},
+      {"prompts.embeddings", &options.prompts.embeddings},
+      {"eval.checker", &options.eval.checker},
+      {"eval.subject_features", &options.eval.subject_features},
+      {"eval.background_features", &options.eval.background_features}};
+  for (const auto& [key, path] : files) {
+    if (path && !path->empty() && !std::filesystem::exists(*path)) {
+      fail(ErrorKind::kConfig, "{}: no such file '{}' (relative paths start from the directory astraea runs in, {})", key, *path,
+           std::filesystem::current_path().string());
+    }
+  }
   const auto config = to_model_config(options.model);
   config.validate();
   const auto shape = latent_shape(options);

@@ -20,8 +20,8 @@ struct TrialResult {
 };
 
 // Throws (before any work starts) if the options ask for something this build cannot run:
-// kNotBuilt for methods of later parts, kConfig for shapes the model cannot take or a GPU
-// that is not there.
+// kNotBuilt for methods of later parts, kConfig for shapes the model cannot take, a GPU that is
+// not there, or a file the options name (weights, VAE, embeddings, feature networks) that is not.
 void check_runnable(const config::ExperimentOptions& options);
 
 // With `reference` (the dense outputs of the same prompts and seeds), also records fidelity:

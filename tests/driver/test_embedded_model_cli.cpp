@@ -109,3 +109,18 @@ TEST_CASE("a prompt outside the world's vocabulary fails in one line naming the 
   CHECK(astraea::testing::count_lines(r.err) == 1);
   CHECK(r.err.find("square") != std::string::npos);
 }
+
+TEST_CASE("a missing weights or checker file is a config error before anything is recorded", "[driver][embedded]") {
+  Workspace ws;
+  const auto weights = run_cli("sweep experiments/quickstart.yaml -m method=dense,astraea model.weights=missing.safetensors", ws.path());
+  CHECK(weights.status == 2);
+  CHECK(astraea::testing::count_lines(weights.err) == 1);
+  CHECK(weights.err.find("model.weights: no such file 'missing.safetensors'") != std::string::npos);
+  const auto checker = run_cli(fmt::format("run experiments/quickstart.yaml eval.checker=nowhere/checker.safetensors "
+                                           "model.weights={}/results/models/tiny_vdit.safetensors",
+                                           ASTRAEA_SOURCE_DIR),
+                               ws.path());
+  CHECK(checker.status == 2);
+  CHECK(checker.err.find("eval.checker: no such file") != std::string::npos);
+  CHECK_FALSE(fs::exists(ws.path() / "astraea.db"));
+}

@@ -105,14 +105,15 @@ TEST_CASE("dense, RainFusion, ASTRAEA and their combination all run through the 
 
 TEST_CASE("a trial that fails is recorded with its reason and the sweep goes on", "[driver][cli]") {
   Workspace ws;
-  // 'model.weights' points nowhere: each checkpoint trial fails at load time, the random one completes.
+  // 'model.weights' is no safetensors file: each checkpoint trial fails at load time, the random one completes.
+  ws.dir.write("corrupt.safetensors", "not a safetensors file");
   const auto r = run_cli("sweep experiments/smoke.yaml -m sampler.steps=1 'prompts.texts=[a]' model.init=random,checkpoint "
-                         "model.weights=missing.safetensors +study.max_attempts=1",
+                         "model.weights=corrupt.safetensors +study.max_attempts=1",
                          ws.path());
   CHECK(r.status == 1);
   CHECK(r.out.find("1 of 2 jobs complete") != std::string::npos);
   CHECK(r.out.find("FAILED") != std::string::npos);
-  CHECK(r.out.find("missing.safetensors") != std::string::npos);
+  CHECK(r.out.find("corrupt.safetensors") != std::string::npos);
 }
 
 TEST_CASE("bad configs and overrides: one line, exit 2, nothing recorded", "[driver][cli][errors]") {
