@@ -7,6 +7,7 @@
 #include "model/cogvideox_transformer.h"
 #include "model/random_init.h"
 #include "pipeline/generation.h"
+#include "attention/tiny_transformer.h"
 #include "support/catch.h"
 
 #include <ATen/ATen.h>
@@ -22,29 +23,10 @@ using attention::RowSelection;
 
 namespace {
 
-constexpr int kLayers = 2;
+constexpr int kLayers = testing::kTinyLayers;
 constexpr std::int64_t kVideoTokens = 32;  // 2 latent frames of 4 x 4 patches
 
-model::CogVideoXTransformer3D tiny_transformer() {
-  model::CogVideoXConfig c;
-  c.num_attention_heads = 2;
-  c.attention_head_dim = 16;
-  c.num_layers = kLayers;
-  c.in_channels = 4;
-  c.out_channels = 4;
-  c.text_embed_dim = 8;
-  c.max_text_seq_length = 8;
-  c.time_embed_dim = 8;
-  c.sample_width = 8;
-  c.sample_height = 8;
-  c.sample_frames = 5;
-  c.patch_size = 2;
-  c.use_rotary_positional_embeddings = true;
-  model::CogVideoXTransformer3D t(c);
-  model::init_random_weights(*t, 11, 0.2);
-  t->eval();
-  return t;
-}
+model::CogVideoXTransformer3D tiny_transformer() { return testing::tiny_transformer(5, 11); }
 
 pipeline::GenerationRequest tiny_request(int steps) {
   pipeline::GenerationRequest r;
