@@ -15,14 +15,6 @@ constexpr int kHeldOutClips = 1000;
 // The held-out clips come from this offset of the dataset seed: a world the checker never saw.
 constexpr std::int64_t kHeldOutSeedOffset = 1000003;
 
-data::WorldOptions world_of(const config::TrainingOptions& options) {
-  data::WorldOptions world;
-  world.frames = options.video.frames;
-  world.height = options.video.height;
-  world.width = options.video.width;
-  return world;
-}
-
 class CheckerTask final : public TrainingTask {
  public:
   CheckerTask(const config::TrainingOptions& options, c10::Device device)
@@ -30,7 +22,7 @@ class CheckerTask final : public TrainingTask {
     network_->to(device);
     network_->train();
     const auto dataset = render_world_dataset(static_cast<std::uint64_t>(options.train.dataset_seed), options.train.dataset_size,
-                                              world_of(options), data::kDefaultPromptTokens);
+                                              world_for(options.video), data::kDefaultPromptTokens);
     clips_ = dataset.clips.to(device);
     shapes_ = dataset.shape_ids.to(device);
     colours_ = dataset.colour_ids.to(device);
@@ -104,7 +96,7 @@ CheckerTrainingReport train_checker(const config::TrainingOptions& options, c10:
   averaged->to(device);
   averaged->eval();
   const auto held_out = render_world_dataset(static_cast<std::uint64_t>(options.train.dataset_seed + kHeldOutSeedOffset), kHeldOutClips,
-                                             world_of(options), data::kDefaultPromptTokens);
+                                             world_for(options.video), data::kDefaultPromptTokens);
   report.held_out_clips = kHeldOutClips;
   report.held_out_accuracy = checker_accuracy(averaged, held_out.clips.to(device), held_out.shape_ids, held_out.colour_ids, held_out.direction_ids);
   model::save_safetensors(std::filesystem::path(options.train.out) / kCheckerWeightsName, report.training.ema,

@@ -72,10 +72,7 @@ class VditTask final : public TrainingTask {
     embedding_->to(device);
     transformer_->train();
 
-    data::WorldOptions world;
-    world.frames = options.video.frames;
-    world.height = options.video.height;
-    world.width = options.video.width;
+    const auto world = world_for(options.video);
     auto dataset = render_world_dataset(static_cast<std::uint64_t>(options.train.dataset_seed), options.train.dataset_size, world,
                                         config.max_text_seq_length);
     clips_ = (dataset.clips * 2 - 1).to(device);

@@ -24,6 +24,14 @@ at::Tensor int64_tensor(const std::vector<std::int64_t>& values, at::IntArrayRef
 
 }  // namespace
 
+data::WorldOptions world_for(const config::VideoOptions& video) {
+  data::WorldOptions world;
+  world.frames = video.frames;
+  world.height = video.height;
+  world.width = video.width;
+  return world;
+}
+
 WorldDataset render_world_dataset(std::uint64_t seed, int count, const data::WorldOptions& world, int max_tokens, unsigned threads) {
   const data::BatchOptions options{world, max_tokens};
   // Validates the options (and count) before any thread starts.

@@ -3,6 +3,7 @@
 // same (seed, count, world) gives the same tensors on every machine.
 #pragma once
 
+#include "config/experiment_options.h"
 #include "data/world_options.h"
 
 #include <ATen/core/Tensor.h>
@@ -21,6 +22,9 @@ struct WorldDataset {
 
   std::int64_t size() const { return clips.size(0); }
 };
+
+// The world's clip size from a config's video section (the rest of the world at its defaults).
+data::WorldOptions world_for(const config::VideoOptions& video);
 
 // Renders `count` clips with up to `threads` threads (0: the hardware's). `max_tokens` is the
 // text length of the encodings (the model's max_text_seq_length). Throws astraea::Error for
