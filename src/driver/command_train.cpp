@@ -44,7 +44,7 @@ int train_command(const TrainCommand& command) {
   train::TrainingReport training;
   if (options.train.target == "vdit") {
     training = train::train_vdit(options, to_model_config(options.model), device, control);
-    if (training.finished) rows.push_back({"weights", (out / train::kVditWeightsName).string()});
+    rows.push_back({"weights", (out / train::kVditWeightsName).string()});
   } else {
     const auto report = train::train_checker(options, device, control);
     training = report.training;

@@ -1,5 +1,7 @@
 #include "model/cogvideox_block.h"
 
+#include "model/layer_norm.h"
+
 #include <ATen/ATen.h>
 #include <torch/nn/modules/dropout.h>
 
@@ -28,8 +30,8 @@ LayerNormZeroImpl::Result LayerNormZeroImpl::forward(const at::Tensor& video, co
   auto per_token = [](const at::Tensor& t) { return t.unsqueeze(1); };
   // norm(x) (1 + scale) + shift in one pass over the tokens.
   Result r;
-  r.video = at::addcmul(per_token(chunks[0]), norm_(video), 1 + per_token(chunks[1]));
-  r.text = at::addcmul(per_token(chunks[3]), norm_(text), 1 + per_token(chunks[4]));
+  r.video = at::addcmul(per_token(chunks[0]), layer_norm_in_dtype(*norm_, video), 1 + per_token(chunks[1]));
+  r.text = at::addcmul(per_token(chunks[3]), layer_norm_in_dtype(*norm_, text), 1 + per_token(chunks[4]));
   r.gate = per_token(chunks[2]);
   r.text_gate = per_token(chunks[5]);
   return r;
@@ -47,6 +49,11 @@ JointAttentionImpl::JointAttentionImpl(int dim, int heads, int head_dim, bool bi
 
 at::Tensor JointAttentionImpl::split_heads(const at::Tensor& x) const {
   return x.view({x.size(0), x.size(1), heads_, head_dim_}).transpose(1, 2);
+}
+
+at::Tensor JointAttentionImpl::normed_heads(torch::nn::LayerNormImpl& norm, const at::Tensor& x) const {
+  // Normalised on the contiguous [B, S, h, d] view, then transposed: no copy into head-major order.
+  return layer_norm_in_dtype(norm, x.view({x.size(0), x.size(1), heads_, head_dim_})).transpose(1, 2);
 }
 
 void JointAttentionImpl::rotate_video_rows(at::Tensor& x, const RotaryEmbedding& rope, const at::Tensor& row_index, int text_tokens) const {
@@ -75,8 +82,8 @@ void JointAttentionImpl::rotate_video_rows(at::Tensor& x, const RotaryEmbedding&
 at::Tensor JointAttentionImpl::forward(const at::Tensor& query_rows, const at::Tensor& all_rows, const attention::RowSelection& rows,
                                        const std::optional<RotaryEmbedding>& rope, const attention::VideoLayout& layout,
                                        attention::Accelerator& accelerator, int layer) {
-  auto q = norm_q_(split_heads(to_q_(query_rows)));  // [B, h, L + k, d]
-  auto k = norm_k_(split_heads(to_k_(all_rows)));    // [B, h, L + N, d]
+  auto q = normed_heads(*norm_q_, to_q_(query_rows));  // [B, h, L + k, d]
+  auto k = normed_heads(*norm_k_, to_k_(all_rows));    // [B, h, L + N, d]
   auto v = split_heads(to_v_(all_rows));
   if (rope) {
     rotate_video_rows(q, *rope, rows.indices, layout.text_tokens);

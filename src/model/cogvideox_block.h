@@ -44,6 +44,7 @@ class JointAttentionImpl : public torch::nn::Module {
 
  private:
   at::Tensor split_heads(const at::Tensor& x) const;  // [B, S, D] -> [B, heads, S, d]
+  at::Tensor normed_heads(torch::nn::LayerNormImpl& norm, const at::Tensor& x) const;  // split_heads after a per-head LayerNorm
   void rotate_video_rows(at::Tensor& x, const RotaryEmbedding& rope, const at::Tensor& row_index, int text_tokens) const;
 
   int heads_, head_dim_;

@@ -1,6 +1,7 @@
 #include "model/cogvideox_transformer.h"
 
 #include "core/error.h"
+#include "model/layer_norm.h"
 
 #include <ATen/ATen.h>
 
@@ -13,7 +14,7 @@ AdaLayerNormImpl::AdaLayerNormImpl(int conditioning_dim, int dim, double eps, bo
 
 at::Tensor AdaLayerNormImpl::forward(const at::Tensor& x, const at::Tensor& temb) {
   const auto chunks = linear_(at::silu(temb)).chunk(2, 1);  // shift, scale
-  return norm_(x) * (1 + chunks[1].unsqueeze(1)) + chunks[0].unsqueeze(1);
+  return layer_norm_in_dtype(*norm_, x) * (1 + chunks[1].unsqueeze(1)) + chunks[0].unsqueeze(1);
 }
 
 CogVideoXTransformer3DImpl::CogVideoXTransformer3DImpl(const CogVideoXConfig& config) : config_(config) {
@@ -77,7 +78,7 @@ at::Tensor CogVideoXTransformer3DImpl::forward(const at::Tensor& latents, const 
     hidden = out.video;
     context = out.text;
   }
-  hidden = proj_out_(norm_out_(norm_final_(hidden), temb));
+  hidden = proj_out_(norm_out_(layer_norm_in_dtype(*norm_final_, hidden), temb));
   return unpatchify(hidden, batch, frames, height, width);
 }
 

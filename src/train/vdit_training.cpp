@@ -133,10 +133,12 @@ class VditTask final : public TrainingTask {
 TrainingReport train_vdit(const config::TrainingOptions& options, const model::CogVideoXConfig& config, c10::Device device, const RunControl& control) {
   VditTask task(options, config, device);
   auto report = run_training(task, options.train, derive_seed(static_cast<std::uint64_t>(options.seed), {kStepStream}), control);
-  if (!report.finished) return report;
-  model::save_safetensors(std::filesystem::path(options.train.out) / kVditWeightsName, report.ema,
+  const auto path = std::filesystem::path(options.train.out) / kVditWeightsName;
+  const auto tmp = path.string() + ".tmp";
+  model::save_safetensors(tmp, report.ema,
                           {{"format", "astraea tiny vdit (EMA weights)"}, {"steps", std::to_string(report.steps)},
-                           {"ema_decay", std::to_string(options.train.ema_decay)}});
+                           {"of_steps", std::to_string(options.train.steps)}, {"ema_decay", std::to_string(options.train.ema_decay)}});
+  std::filesystem::rename(tmp, path);
   return report;
 }
 

@@ -17,8 +17,9 @@ namespace astraea::train {
 // The final (EMA) weights in the output directory.
 inline constexpr const char* kVditWeightsName = "tiny_vdit.safetensors";
 
-// Trains (or resumes, under `control` as in run_training) and, once all train.steps are done, writes
-// <train.out>/tiny_vdit.safetensors: the EMA weights under
+// Trains (or resumes, under `control` as in run_training) and writes
+// <train.out>/tiny_vdit.safetensors at the end of every invocation, a time-boxed one included
+// (metadata: steps done, of_steps planned): the EMA weights under
 // diffusers' names plus text_embedding.weight. The world's clips are video.frames x video.height
 // x video.width; the transformer must take 3 channels.
 TrainingReport train_vdit(const config::TrainingOptions& options, const model::CogVideoXConfig& config, c10::Device device, const RunControl& control = {});

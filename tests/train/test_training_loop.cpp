@@ -7,6 +7,7 @@
 #include "model/checker_network.h"
 #include "model/checkpoint.h"
 #include "model/cogvideox_transformer.h"
+#include "model/safetensors_file.h"
 #include "pipeline/prompt_embeddings.h"
 #include "support/catch.h"
 #include "support/temp_dir.h"
@@ -127,6 +128,13 @@ TEST_CASE("the vdit trainer writes EMA weights that load strictly, with the text
   config.sample_height = config.sample_width = 16;
   config.temporal_compression_ratio = 1;
   config.use_rotary_positional_embeddings = true;
+  // A time-boxed invocation leaves usable weights too, tagged with the step it reached.
+  const auto stopped = train::train_vdit(tiny_training(dir.path() / "stopped", "vdit"), config, c10::Device(c10::kCPU), {1, {}});
+  CHECK_FALSE(stopped.finished);
+  const model::SafetensorsFile partial(dir.path() / "stopped" / train::kVditWeightsName);
+  CHECK(partial.metadata().at("steps") == "1");
+  CHECK(partial.metadata().at("of_steps") == "2");
+
   const auto report = train::train_vdit(tiny_training(dir.path(), "vdit"), config, c10::Device(c10::kCPU));
   CHECK(report.steps == 2);
   const model::TensorSource weights(dir.path() / train::kVditWeightsName);
