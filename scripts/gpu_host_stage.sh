@@ -29,4 +29,6 @@ cp -L /usr/include/png.h /usr/include/pngconf.h /usr/include/pnglibconf.h /usr/i
   /usr/include/zlib.h /usr/include/zconf.h "$prefix/include/"
 cp -a "$multiarch"/libpng16.so* "$multiarch"/libpng.so "$multiarch"/libgif.so* "$prefix/lib/x86_64-linux-gnu/"
 cp -L "$multiarch/libz.so" "$prefix/lib/x86_64-linux-gnu/libz.so"
+# Gloo's headers, which LibTorch's ProcessGroupGloo header includes (the library is inside LibTorch).
+cp -r /usr/include/gloo "$prefix/include/"
 du -sh "$prefix"

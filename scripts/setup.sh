@@ -11,7 +11,7 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config ccache git
   libyaml-cpp-dev libsqlite3-dev sqlite3 libeigen3-dev catch2
   libcli11-dev nlohmann-json3-dev libfmt-dev libpng-dev libgif-dev
-  libssl-dev libomp-dev clang libclang-rt-dev
+  libssl-dev libomp-dev clang libclang-rt-dev libgloo-dev
   python3 python3-venv python3-pip
 )
 

@@ -6,12 +6,17 @@
 //   rows = select_rows(layer, video)       which video tokens this block recomputes
 //   o = attention(layer, q, k, v, layout, rows)
 //   y = finish_block(layer, rows, out)     merges the recomputed tokens into the full output
+//
+// Under sequence parallelism (src/parallel) the transformer also asks which video tokens this
+// process holds (video_shard), runs its blocks on those, and gathers the full output at the end
+// (gather_video); the accelerator then sees its process's share of the heads (assign_heads).
 #pragma once
 
 #include "attention/video_layout.h"
 
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,6 +28,12 @@ namespace astraea::attention {
 struct RowSelection {
   at::Tensor indices;
   bool all() const { return !indices.defined(); }
+};
+
+// Video tokens [begin, end) of a sequence of N.
+struct TokenRange {
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
 };
 
 class Accelerator {
@@ -42,6 +53,14 @@ class Accelerator {
 
   // video_out: [B, k, D], the block's output for the selected video tokens. Returns [B, N, D].
   virtual at::Tensor finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) = 0;
+
+  // The video tokens of N that this process computes: all of them unless the sequence is sharded.
+  virtual TokenRange video_shard(std::int64_t video_tokens) { return {0, video_tokens}; }
+  // [B, end - begin, C] for this process's shard -> [B, N, C] for the whole sequence.
+  virtual at::Tensor gather_video(const at::Tensor& local) { return local; }
+  // attention() will see heads [first_head, first_head + count) of the model's heads as its
+  // heads 0..count-1; per-head choices keyed by head index use the model's index.
+  virtual void assign_heads(std::int64_t first_head) { (void)first_head; }
 };
 
 }  // namespace astraea::attention

@@ -66,7 +66,7 @@ at::Tensor RainFusionAccelerator::attention(int layer, const at::Tensor& q, cons
   auto start = Clock::now();
   at::Tensor patterns;
   if (settings_.decision == PatternDecision::kRandom) {
-    patterns = random_head_patterns(settings_.random_seed, step_, layer, q.size(0), q.size(1));
+    patterns = random_head_patterns(settings_.random_seed, step_, layer, q.size(0), q.size(1), first_head_);
   } else {
     const ArmOptions options{settings_.sparsity, settings_.alpha, settings_.decision == PatternDecision::kThreeWay,
                              settings_.first_frame_sink};

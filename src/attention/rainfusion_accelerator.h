@@ -62,6 +62,7 @@ class RainFusionAccelerator final : public Accelerator {
   at::Tensor attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const VideoLayout& layout,
                        const RowSelection& rows) override;
   at::Tensor finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) override;
+  void assign_heads(std::int64_t first_head) override { first_head_ = first_head; }
 
   const RainFusionSettings& settings() const { return settings_; }
   const RainFusionStats& stats() const { return stats_; }
@@ -76,6 +77,7 @@ class RainFusionAccelerator final : public Accelerator {
   RainFusionStats stats_;
   bool dense_ = true;
   int step_ = -1;
+  std::int64_t first_head_ = 0;
   std::optional<VideoLayout> mask_layout_;
   at::Tensor masks_;
   std::optional<RainFusionKernelPlan> kernel_plan_;

@@ -18,10 +18,10 @@ std::int64_t random_head_pattern(std::uint64_t seed, int step, int layer, std::i
   return static_cast<std::int64_t>(draw % static_cast<std::uint64_t>(kNumHeadPatterns));
 }
 
-at::Tensor random_head_patterns(std::uint64_t seed, int step, int layer, std::int64_t batch, std::int64_t heads) {
+at::Tensor random_head_patterns(std::uint64_t seed, int step, int layer, std::int64_t batch, std::int64_t heads, std::int64_t first_head) {
   TORCH_CHECK(batch >= 1 && heads >= 1, "random head patterns: batch ", batch, " and heads ", heads, " must be positive");
   std::vector<std::int64_t> codes(static_cast<std::size_t>(heads));
-  for (std::int64_t h = 0; h < heads; ++h) codes[static_cast<std::size_t>(h)] = random_head_pattern(seed, step, layer, h);
+  for (std::int64_t h = 0; h < heads; ++h) codes[static_cast<std::size_t>(h)] = random_head_pattern(seed, step, layer, first_head + h);
   return at::tensor(codes, at::kLong).unsqueeze(0).expand({batch, heads}).contiguous();
 }
 

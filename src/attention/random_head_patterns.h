@@ -14,7 +14,8 @@ namespace astraea::attention {
 // The HeadPattern code (0, 1, 2) of one head: derive_seed(seed, {step, layer, head}) mod 3.
 std::int64_t random_head_pattern(std::uint64_t seed, int step, int layer, std::int64_t head);
 
-// int64 [batch, heads] of HeadPattern codes on the CPU, one random_head_pattern per head.
-at::Tensor random_head_patterns(std::uint64_t seed, int step, int layer, std::int64_t batch, std::int64_t heads);
+// int64 [batch, heads] of HeadPattern codes on the CPU, one random_head_pattern per head; column
+// h is the model's head first_head + h.
+at::Tensor random_head_patterns(std::uint64_t seed, int step, int layer, std::int64_t batch, std::int64_t heads, std::int64_t first_head = 0);
 
 }  // namespace astraea::attention

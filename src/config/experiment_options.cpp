@@ -171,6 +171,14 @@ EvalOptions decode_eval(Reader r) {
   return o;
 }
 
+ParallelOptions decode_parallel(Reader r) {
+  ParallelOptions o;
+  o.gpus = positive_int(r, "gpus", o.gpus);
+  o.timeout_s = positive_int(r, "timeout_s", o.timeout_s);
+  r.finish();
+  return o;
+}
+
 CheckerOptions decode_checker(Reader r) {
   CheckerOptions o;
   o.channels = positive_int(r, "channels", o.channels);
@@ -237,6 +245,7 @@ ExperimentOptions decode_experiment(const ComposedConfig& config) {
   o.has_search = root.has("search");
   if (o.has_search) o.search = decode_search(root.section("search"));
   o.eval = decode_eval(root.section("eval"));
+  o.parallel = decode_parallel(root.section("parallel"));
   root.finish();
   return o;
 }

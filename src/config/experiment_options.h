@@ -137,6 +137,14 @@ struct EvalOptions {
   std::string checker;
 };
 
+// Multi-process generation (src/parallel): Ulysses sequence parallelism over `gpus` ranks, each a
+// GPU (NCCL) or, for a CPU model, a CPU process (Gloo). The study's process is rank 0; it starts
+// the others on this host unless torchrun's variables say they exist.
+struct ParallelOptions {
+  int gpus = 1;
+  int timeout_s = 600;  // a collective or a rank's reply that takes longer fails the trial
+};
+
 struct ExperimentOptions {
   StudyOptions study;
   std::int64_t seed = 0;
@@ -148,6 +156,7 @@ struct ExperimentOptions {
   bool has_search = false;
   SearchOptions search;
   EvalOptions eval;
+  ParallelOptions parallel;
 };
 
 // `astraea train`: what to train, for how long, and how.

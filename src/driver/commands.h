@@ -104,6 +104,13 @@ int db_command(const DbCommand& command);
 int run_waiting_trials(results::Store& store, std::int64_t study_id, const std::filesystem::path& root,
                        const std::map<std::string, int>& job_of_key);
 
+// Multi-process runs (parallel_session.h). A process with RANK > 0 in its environment is a
+// follower rank: it serves rank 0's trials instead of parsing a command, until rank 0 says stop or
+// goes away, and returns its exit status. Rank 0 stops the ranks it started once its command ends.
+bool is_follower_rank();
+int serve_parallel_trials();
+void stop_parallel_ranks();
+
 // For subcommands whose capability belongs to a later part of the project: says so, exits 3.
 [[noreturn]] void not_built(const std::string& subcommand, const std::string& needs);
 

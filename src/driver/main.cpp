@@ -163,8 +163,15 @@ int dispatch(int argc, char** argv) {
 
 }  // namespace
 
+// Rank 0 of a multi-process run stops the ranks it started however its command ends.
+struct StopParallelRanks {
+  ~StopParallelRanks() { stop_parallel_ranks(); }
+};
+
 int main(int argc, char** argv) {
   try {
+    if (is_follower_rank()) return serve_parallel_trials();
+    const StopParallelRanks stop;
     return dispatch(argc, argv);
   } catch (const astraea::Error& e) {
     std::fprintf(stderr, "astraea: error: %s\n", e.what());

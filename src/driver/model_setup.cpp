@@ -1,5 +1,7 @@
 #include "driver/model_setup.h"
 
+#include "parallel/launch_environment.h"
+
 #include "core/error.h"
 #include "core/rng.h"
 #include "model/checkpoint.h"
@@ -59,7 +61,10 @@ LatentShape latent_shape(const config::ExperimentOptions& o) {
 at::Device pick_device(const std::string& requested) {
   const bool gpu = torch::cuda::is_available();
   if (requested == "cuda" && !gpu) fail(ErrorKind::kConfig, "model.device=cuda, but no CUDA GPU is available");
-  return (requested == "cuda" || (requested == "auto" && gpu)) ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  // Rank r of a multi-process run on this host uses GPU LOCAL_RANK (torchrun's convention).
+  const auto launch = parallel::launch_environment_from_env();
+  const auto index = static_cast<c10::DeviceIndex>(launch ? launch->local_rank : 0);
+  return (requested == "cuda" || (requested == "auto" && gpu)) ? at::Device(at::kCUDA, index) : at::Device(at::kCPU);
 }
 
 at::ScalarType pick_dtype(const std::string& name) {

@@ -14,6 +14,7 @@
 #include "model/checkpoint.h"
 #include "model/cogvideox_transformer.h"
 #include "model/safetensors_file.h"
+#include "parallel/ulysses_accelerator.h"
 #include "pipeline/attention_timer.h"
 #include "pipeline/checker_features.h"
 #include "pipeline/generation.h"
@@ -22,6 +23,7 @@
 #include "pipeline/vae_decoder.h"
 
 #include <ATen/ATen.h>
+#include <torch/cuda.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -80,6 +82,19 @@ void check_runnable(const config::ExperimentOptions& options) {
                                                                (shape.width / config.patch_size);
   const KernelTarget target{pick_device(options.model.device), pick_dtype(options.model.dtype), config.attention_head_dim};
   check_method_runnable(options.method, tokens, options.sampler.steps, target);
+  if (const int ranks = options.parallel.gpus; ranks > 1) {
+    if (options.method.name.find("astraea") != std::string::npos) {
+      fail(ErrorKind::kNotBuilt, "parallel.gpus={}: method={} selects tokens, and token selection under sequence parallelism is not built yet", ranks,
+           options.method.name);
+    }
+    if (config.num_attention_heads % ranks != 0) {
+      fail(ErrorKind::kNotBuilt, "parallel.gpus={}: the model's {} heads do not split evenly, and Ring attention, which would take over, is not built yet",
+           ranks, config.num_attention_heads);
+    }
+    if (target.device.is_cuda() && ranks > static_cast<int>(torch::cuda::device_count())) {
+      fail(ErrorKind::kConfig, "parallel.gpus={}, but this host has {} GPU(s)", ranks, torch::cuda::device_count());
+    }
+  }
 }
 
 bool needs_dense_reference(const config::ExperimentOptions& options) {
@@ -117,9 +132,11 @@ struct TimedGeneration {
 // statistics are appended to `method_metrics` when given.
 TimedGeneration timed_generation(model::CogVideoXTransformer3D& transformer, const config::ExperimentOptions& options,
                                  const pipeline::GenerationRequest& request, c10::Device device, ProgressBar* progress,
-                                 std::vector<results::Metric>* method_metrics) {
+                                 std::vector<results::Metric>* method_metrics, parallel::Communicator* communicator) {
   const auto accelerator = make_accelerator(options.method, options.sampler.steps);
-  pipeline::TimedAccelerator timed(*accelerator, device);
+  std::optional<parallel::UlyssesAccelerator> ulysses;
+  if (communicator) ulysses.emplace(*accelerator, *communicator);
+  pipeline::TimedAccelerator timed(ulysses ? static_cast<attention::Accelerator&>(*ulysses) : *accelerator, device);
   TimedGeneration out;
   out.generated = pipeline::generate(transformer, request, timed, [&](int, std::int64_t, const at::Tensor&) {
     if (progress) progress->advance();
@@ -131,7 +148,8 @@ TimedGeneration timed_generation(model::CogVideoXTransformer3D& transformer, con
 
 }  // namespace
 
-TrialResult run_trial(const config::ExperimentOptions& options, const std::filesystem::path& output_dir, const ReferenceOutputs* reference) {
+TrialResult run_trial(const config::ExperimentOptions& options, const std::filesystem::path& output_dir, const ReferenceOutputs* reference,
+                      TrialRanks ranks) {
   if (options.has_search && options.search.evaluator == "synthetic") return run_synthetic_trial(options);
   check_runnable(options);
   const auto device = pick_device(options.model.device);
@@ -143,17 +161,18 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   const auto prompt_count = static_cast<std::int64_t>(std::max<std::size_t>(1, options.prompts.texts.size()));
   const auto embeddings = prompt_embeddings_for(options, config, prompt_count);
 
+  const bool records = !ranks.follower;
   std::optional<pipeline::VaeDecoder> vae;
-  if (!options.model.vae.empty()) vae.emplace(options.model.vae, options.model.vae_scaling_factor, device);
+  if (records && !options.model.vae.empty()) vae.emplace(options.model.vae, options.model.vae_scaling_factor, device);
 
   std::optional<pipeline::TorchScriptFeatureExtractor> subject_features, background_features;
-  if (!options.eval.subject_features.empty()) subject_features.emplace(options.eval.subject_features, device);
-  if (!options.eval.background_features.empty()) background_features.emplace(options.eval.background_features, device);
+  if (records && !options.eval.subject_features.empty()) subject_features.emplace(options.eval.subject_features, device);
+  if (records && !options.eval.background_features.empty()) background_features.emplace(options.eval.background_features, device);
   std::optional<pipeline::CheckerFeatureExtractor> checker;
-  if (!options.eval.checker.empty()) checker.emplace(model::load_checker(options.eval.checker, device), device);
+  if (records && !options.eval.checker.empty()) checker.emplace(model::load_checker(options.eval.checker, device), device);
   const eval::FeatureExtractor* checker_features = checker ? &*checker : nullptr;
   TrialResult result;
-  if (!options.prompts.texts.empty()) {
+  if (records && !options.prompts.texts.empty()) {
     // Which prompt each p<i> in the artifact names stands for (world prompts are not in the config).
     const auto list = output_dir / "prompts.txt";
     std::ofstream out(list);
@@ -176,7 +195,7 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   for (int w = 0; w < options.study.warmup; ++w) {
     const auto request = generation_request(options, shape, embeddings.prompts.slice(0, 0, 1), embeddings.negative.slice(0, 0, 1),
                                             static_cast<std::uint64_t>(options.prompts.seeds.front()));
-    timed_generation(transformer, options, request, device, &progress, nullptr);
+    timed_generation(transformer, options, request, device, &progress, nullptr, ranks.communicator);
   }
   for (std::int64_t p = 0; p < prompt_count; ++p) {
     for (const auto seed : options.prompts.seeds) {
@@ -186,7 +205,7 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
       for (int r = 0; r < repeats; ++r) {
         // Method statistics (one set per trial) come from the first timed generation.
         const bool first = p == 0 && seed == options.prompts.seeds.front() && r == 0;
-        auto timed = timed_generation(transformer, options, request, device, &progress, first ? &result.metrics : nullptr);
+        auto timed = timed_generation(transformer, options, request, device, &progress, first ? &result.metrics : nullptr, ranks.communicator);
         generated = std::move(timed.generated);
         double total = 0;
         for (std::size_t s = 0; s < generated.step_ms.size(); ++s) {
@@ -198,6 +217,7 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
         if (attention_per_layer.size() < timed.attention_layer_ms.size()) attention_per_layer.resize(timed.attention_layer_ms.size());
         for (std::size_t l = 0; l < timed.attention_layer_ms.size(); ++l) attention_per_layer[l].push_back(timed.attention_layer_ms[l]);
       }
+      if (!records) continue;
       if (!at::isfinite(generated.latents).all().item<bool>()) fail("prompt {} seed {}: the latents hold NaN or Inf", p, seed);
       const auto file = output_dir / fmt::format("latents_p{}_s{}.safetensors", p, seed);
       model::save_safetensors(file, {{"latents", generated.latents}}, {{"prompt_index", std::to_string(p)}, {"seed", std::to_string(seed)}});

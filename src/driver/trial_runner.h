@@ -5,6 +5,7 @@
 
 #include "config/experiment_options.h"
 #include "driver/reference_cache.h"
+#include "parallel/communicator.h"
 #include "results/store.h"
 
 #include <filesystem>
@@ -12,6 +13,12 @@
 #include <vector>
 
 namespace astraea::driver {
+
+// This process's place in a multi-process trial.
+struct TrialRanks {
+  parallel::Communicator* communicator = nullptr;  // null: a single-process trial
+  bool follower = false;                           // a rank > 0
+};
 
 struct TrialResult {
   std::vector<results::Metric> metrics;
@@ -27,8 +34,12 @@ void check_runnable(const config::ExperimentOptions& options);
 // With `reference` (the dense outputs of the same prompts and seeds), also records fidelity:
 // latent_mse, latent_rel_l2, latent_cosine and, with decoded frames, psnr, ssim, quality_proxy and
 // quality_proxy_delta_pct. Decoded frames are also written as PNG frames and a GIF (MP4 with ffmpeg).
+//
+// With `ranks.communicator` (parallel.gpus > 1, parallel_session.h) the generations run sequence
+// parallel across the ranks; a follower rank generates the same (prompt, seed) pairs, writes
+// nothing and loads no evaluation networks.
 TrialResult run_trial(const config::ExperimentOptions& options, const std::filesystem::path& output_dir,
-                      const ReferenceOutputs* reference = nullptr);
+                      const ReferenceOutputs* reference = nullptr, TrialRanks ranks = {});
 
 // Whether a trial of these options is compared against a dense reference.
 bool needs_dense_reference(const config::ExperimentOptions& options);

@@ -73,12 +73,21 @@ at::Tensor CogVideoXTransformer3DImpl::forward(const at::Tensor& latents, const 
   auto context = joint.slice(1, 0, text_tokens);
   auto hidden = joint.slice(1, text_tokens);
   const auto layout = layout_for(frames, height, width, text_tokens);
+  // Under sequence parallelism the blocks see this process's video tokens and their RoPE rows.
+  const auto shard = accelerator.video_shard(hidden.size(1));
+  const bool sharded = shard.begin != 0 || shard.end != hidden.size(1);
+  std::optional<RotaryEmbedding> local_rope = rope;
+  if (sharded) {
+    hidden = hidden.slice(1, shard.begin, shard.end);
+    if (rope) local_rope = RotaryEmbedding{rope->cos.slice(0, shard.begin, shard.end), rope->sin.slice(0, shard.begin, shard.end)};
+  }
   for (const auto& module : *blocks_) {
-    const auto out = module->as<CogVideoXBlock>()->forward(hidden, context, temb, rope, layout, accelerator);
+    const auto out = module->as<CogVideoXBlock>()->forward(hidden, context, temb, local_rope, layout, accelerator);
     hidden = out.video;
     context = out.text;
   }
   hidden = proj_out_(norm_out_(layer_norm_in_dtype(*norm_final_, hidden), temb));
+  if (sharded) hidden = accelerator.gather_video(hidden);
   return unpatchify(hidden, batch, frames, height, width);
 }
 

@@ -27,6 +27,9 @@ class TimedAccelerator final : public attention::Accelerator {
   at::Tensor finish_block(int layer, const attention::RowSelection& rows, const at::Tensor& video_out) override {
     return inner_.finish_block(layer, rows, video_out);
   }
+  attention::TokenRange video_shard(std::int64_t video_tokens) override { return inner_.video_shard(video_tokens); }
+  at::Tensor gather_video(const at::Tensor& local) override { return inner_.gather_video(local); }
+  void assign_heads(std::int64_t first_head) override { inner_.assign_heads(first_head); }
 
   // Milliseconds spent in attention per layer (index = layer) since construction; waits for the
   // device work recorded so far.

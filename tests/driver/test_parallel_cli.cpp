@@ -1,0 +1,101 @@
+// Sequence-parallel generation through the CLI, on CPU ranks over Gloo: `parallel.gpus=2` starts
+// a second rank, and the latents equal the single-process run's within 1e-5 (fp32), for dense and
+// RainFusion; a rank that dies fails the trial promptly with an error naming it; what is not built
+// yet says so before anything runs.
+#include <ATen/ATen.h>
+
+#include "driver/cli_runner.h"
+#include "model/safetensors_file.h"
+#include "results/store.h"
+#include "support/catch.h"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+using astraea::testing::run_cli;
+using astraea::testing::Workspace;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Latents of every generation of every trial in `db`, keyed by study, RainFusion sparsity (none
+// for the dense reference) and file name: the keys two sweeps that differ in parallel.gpus share.
+std::map<std::string, at::Tensor> latents_by_trial(const fs::path& root, const std::string& db) {
+  astraea::results::StoreOptions options;
+  options.read_only = true;
+  astraea::results::Store store(root / db, options);
+  std::map<std::string, at::Tensor> out;
+  for (const auto& summary : store.list_studies()) {
+    const auto& study = summary.study;
+    for (const auto& trial : store.trials(study.id, false)) {
+      REQUIRE(trial.status == astraea::results::TrialStatus::kComplete);
+      const auto sparsity = trial.overrides_json.find("sparsity=0.5") != std::string::npos   ? "0.5"
+                            : trial.overrides_json.find("sparsity=0.9") != std::string::npos ? "0.9"
+                                                                                               : "none";
+      for (const auto& a : store.artifacts(trial.id)) {
+        if (a.kind != "latents") continue;
+        out[fmt::format("{} {} {}", study.name, sparsity, a.name)] = astraea::model::SafetensorsFile(root / a.path).tensor("latents");
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("two ranks generate the single-process latents, dense and RainFusion", "[driver][parallel]") {
+  Workspace ws;
+  const std::string sweep = "sweep experiments/smoke.yaml -m sampler.steps=4 method=rainfusion method.sparsity=0.5,0.9 method.decision=random";
+  const auto single = run_cli(sweep + " study.db=single.db", ws.path());
+  REQUIRE(single.status == 0);
+  const auto ranks = run_cli(sweep + " study.db=ranks.db parallel.gpus=2", ws.path());
+  INFO(ranks.err);
+  REQUIRE(ranks.status == 0);
+
+  const auto expected = latents_by_trial(ws.path(), "single.db");
+  const auto actual = latents_by_trial(ws.path(), "ranks.db");
+  // Two RainFusion trials and their dense reference, two prompts each.
+  REQUIRE(expected.size() == 6);
+  REQUIRE(actual.size() == expected.size());
+  for (const auto& [key, latents] : expected) {
+    INFO(key);
+    REQUIRE(actual.count(key) == 1);
+    CHECK((actual.at(key) - latents).abs().max().item<double>() <= 1e-5);
+  }
+}
+
+TEST_CASE("a rank that dies fails the trial promptly, naming the rank", "[driver][parallel]") {
+  Workspace ws;
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_cli("run experiments/smoke.yaml sampler.steps=2 parallel.gpus=2 parallel.timeout_s=60", ws.path(), "ASTRAEA_TEST_RANK_EXIT=1");
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  CHECK(r.status != 0);
+  CHECK_THAT(r.err, Catch::Contains("rank 1") && Catch::Contains("exited with status 17"));
+  CHECK(took.count() < 60);
+
+  astraea::results::StoreOptions options;
+  options.read_only = true;
+  astraea::results::Store store(ws.path() / "astraea.db", options);
+  const auto study = store.find_study("smoke");
+  REQUIRE(study);
+  const auto trials = store.trials(study->id, false);
+  REQUIRE(trials.size() == 1);
+  CHECK(trials[0].status == astraea::results::TrialStatus::kFailed);
+  REQUIRE(trials[0].error);
+  CHECK_THAT(*trials[0].error, Catch::Contains("rank 1"));
+}
+
+TEST_CASE("what sequence parallelism cannot run yet is refused before anything runs", "[driver][parallel]") {
+  Workspace ws;
+  const auto astraea = run_cli("run experiments/smoke.yaml method=astraea parallel.gpus=2", ws.path());
+  CHECK(astraea.status == 3);
+  CHECK_THAT(astraea.err, Catch::Contains("not built yet") && Catch::Contains("token selection"));
+  const auto ring = run_cli("run experiments/smoke.yaml parallel.gpus=3", ws.path());
+  CHECK(ring.status == 3);
+  CHECK_THAT(ring.err, Catch::Contains("Ring attention"));
+  const auto bad = run_cli("run experiments/smoke.yaml", ws.path(), "RANK=0 WORLD_SIZE=2 MASTER_PORT=banana");
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.err, Catch::Contains("MASTER_PORT='banana'"));
+  CHECK_FALSE(fs::exists(ws.path() / "astraea.db"));
+}
