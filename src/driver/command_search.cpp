@@ -88,6 +88,10 @@ int search_command(const SearchCommand& command) {
   if (command.resume) request.overrides.push_back("study.name=" + *command.resume);
   const auto base = prepare_job(request);
   const auto& options = base.options;
+  if (const int gpus = visible_gpus(options.model.device); command.workers > 1 && gpus > 0 && command.workers * options.parallel.gpus > gpus) {
+    fail(ErrorKind::kConfig, "--workers {} with parallel.gpus={} needs {} GPUs; this host has {}", command.workers, options.parallel.gpus,
+         command.workers * options.parallel.gpus, gpus);
+  }
   if (!options.has_search) fail(ErrorKind::kConfig, "{}: no search section; add 'search: ga' (or nsga2) to its defaults", command.config_file);
   if (options.method.name != "astraea") {
     fail(ErrorKind::kConfig, "{}: method.name is '{}': the budget search tunes method=astraea's per-step budget", command.config_file,
@@ -124,7 +128,9 @@ int search_command(const SearchCommand& command) {
 
   const auto root = make_output_dir(".", /*multirun=*/true);
   std::unique_ptr<WorkerPool> pool;
-  if (command.workers > 1) pool = std::make_unique<WorkerPool>(options.study.db, study.name, command.workers, visible_gpus(options.model.device));
+  if (command.workers > 1) {
+    pool = std::make_unique<WorkerPool>(options.study.db, study.name, command.workers, visible_gpus(options.model.device), options.parallel.gpus);
+  }
 
   ProgressBar progress("generations", static_cast<std::size_t>(settings.generations + 1));
   progress.advance(static_cast<std::size_t>(search->generation()));

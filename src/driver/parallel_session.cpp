@@ -103,12 +103,14 @@ pid_t start_rank(const parallel::LaunchEnvironment& environment) {
 Session& ensure_session(const config::ExperimentOptions& options) {
   auto& session = current();
   const int world = options.parallel.gpus;
-  if (session) {
-    if (session->world != world) {
-      fail(ErrorKind::kConfig, "parallel.gpus={} but this process already runs {} ranks; one run keeps one rank count", world, session->world);
+  if (session && session->world != world) {
+    // A sweep over parallel.gpus: the ranks this process started make way for a new set.
+    if (session->children.empty()) {
+      fail(ErrorKind::kConfig, "parallel.gpus={} but torchrun started {} ranks; under torchrun one run keeps one rank count", world, session->world);
     }
-    return *session;
+    stop_parallel_ranks();
   }
+  if (session) return *session;
   auto fresh = std::make_unique<Session>();
   fresh->world = world;
   fresh->timeout = Milliseconds(static_cast<std::int64_t>(options.parallel.timeout_s) * 1000);

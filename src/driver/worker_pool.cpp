@@ -17,7 +17,7 @@
 
 namespace astraea::driver {
 
-WorkerPool::WorkerPool(const std::string& db, const std::string& study, int count, int gpus) {
+WorkerPool::WorkerPool(const std::string& db, const std::string& study, int count, int gpus, int gpus_per_worker) {
   const pid_t parent = getpid();
   for (int i = 0; i < count; ++i) {
     const pid_t pid = fork();
@@ -26,7 +26,11 @@ WorkerPool::WorkerPool(const std::string& db, const std::string& study, int coun
       // A worker must not outlive its search: the kernel kills it when the parent dies.
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(1);
-      if (gpus > 0) setenv("CUDA_VISIBLE_DEVICES", std::to_string(i % gpus).c_str(), 1);
+      if (gpus > 0) {
+        std::string devices;
+        for (int g = 0; g < gpus_per_worker; ++g) devices += (g ? "," : "") + std::to_string((i * gpus_per_worker + g) % gpus);
+        setenv("CUDA_VISIBLE_DEVICES", devices.c_str(), 1);
+      }
       setenv("ASTRAEA_PROGRESS", "0", 1);
       execl("/proc/self/exe", "astraea", "worker", "--db", db.c_str(), "--study", study.c_str(), "--follow", static_cast<char*>(nullptr));
       _exit(127);

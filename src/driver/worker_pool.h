@@ -13,8 +13,10 @@ namespace astraea::driver {
 
 class WorkerPool {
  public:
-  // Starts `count` workers on `study` of `db`. `gpus` > 0 pins worker i to GPU i % gpus.
-  WorkerPool(const std::string& db, const std::string& study, int count, int gpus);
+  // Starts `count` workers on `study` of `db`. `gpus` > 0 pins worker i to the `gpus_per_worker`
+  // GPUs from i * gpus_per_worker on (modulo `gpus`): N/g workers of g GPUs each for trials with
+  // parallel.gpus = g.
+  WorkerPool(const std::string& db, const std::string& study, int count, int gpus, int gpus_per_worker = 1);
   ~WorkerPool();  // kills and reaps workers still running
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;

@@ -99,3 +99,29 @@ TEST_CASE("what sequence parallelism cannot run yet is refused before anything r
   CHECK_THAT(bad.err, Catch::Contains("MASTER_PORT='banana'"));
   CHECK_FALSE(fs::exists(ws.path() / "astraea.db"));
 }
+
+TEST_CASE("a sweep over the rank count starts a fresh set of ranks for each", "[driver][parallel]") {
+  Workspace ws;
+  const auto r = run_cli("sweep experiments/smoke.yaml -m sampler.steps=2 parallel.gpus=2,4", ws.path());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  astraea::results::StoreOptions options;
+  options.read_only = true;
+  astraea::results::Store store(ws.path() / "astraea.db", options);
+  const auto study = store.find_study("smoke");
+  REQUIRE(study);
+  const auto trials = store.trials(study->id, false);
+  REQUIRE(trials.size() == 2);
+  // Same prompts, seeds and dense method: the two rank counts give the same latents.
+  std::vector<at::Tensor> first_prompt;
+  for (const auto& trial : trials) {
+    CHECK(trial.status == astraea::results::TrialStatus::kComplete);
+    for (const auto& a : store.artifacts(trial.id)) {
+      if (a.kind == "latents" && a.name.find("_p0_") != std::string::npos) {
+        first_prompt.push_back(astraea::model::SafetensorsFile(ws.path() / a.path).tensor("latents"));
+      }
+    }
+  }
+  REQUIRE(first_prompt.size() == 2);
+  CHECK((first_prompt[0] - first_prompt[1]).abs().max().item<double>() <= 1e-5);
+}
