@@ -42,6 +42,20 @@ std::map<std::string, at::Tensor> latents_by_trial(const fs::path& root, const s
   return out;
 }
 
+astraea::results::Store read_only_store(const fs::path& root) {
+  astraea::results::StoreOptions options;
+  options.read_only = true;
+  return astraea::results::Store(root / "astraea.db", options);
+}
+
+// The trials of study "smoke" in root/astraea.db.
+std::vector<astraea::results::TrialRow> smoke_trials(const fs::path& root) {
+  auto store = read_only_store(root);
+  const auto study = store.find_study("smoke");
+  REQUIRE(study);
+  return store.trials(study->id, false);
+}
+
 }  // namespace
 
 TEST_CASE("two ranks generate the single-process latents, dense and RainFusion", "[driver][parallel]") {
@@ -74,12 +88,7 @@ TEST_CASE("a rank that dies fails the trial promptly, naming the rank", "[driver
   CHECK_THAT(r.err, Catch::Contains("rank 1") && Catch::Contains("exited with status 17"));
   CHECK(took.count() < 60);
 
-  astraea::results::StoreOptions options;
-  options.read_only = true;
-  astraea::results::Store store(ws.path() / "astraea.db", options);
-  const auto study = store.find_study("smoke");
-  REQUIRE(study);
-  const auto trials = store.trials(study->id, false);
+  const auto trials = smoke_trials(ws.path());
   REQUIRE(trials.size() == 1);
   CHECK(trials[0].status == astraea::results::TrialStatus::kFailed);
   REQUIRE(trials[0].error);
@@ -105,15 +114,11 @@ TEST_CASE("a sweep over the rank count starts a fresh set of ranks for each", "[
   const auto r = run_cli("sweep experiments/smoke.yaml -m sampler.steps=2 parallel.gpus=2,4", ws.path());
   INFO(r.err);
   REQUIRE(r.status == 0);
-  astraea::results::StoreOptions options;
-  options.read_only = true;
-  astraea::results::Store store(ws.path() / "astraea.db", options);
-  const auto study = store.find_study("smoke");
-  REQUIRE(study);
-  const auto trials = store.trials(study->id, false);
+  const auto trials = smoke_trials(ws.path());
   REQUIRE(trials.size() == 2);
   // Same prompts, seeds and dense method: the two rank counts give the same latents.
   std::vector<at::Tensor> first_prompt;
+  const auto store = read_only_store(ws.path());
   for (const auto& trial : trials) {
     CHECK(trial.status == astraea::results::TrialStatus::kComplete);
     for (const auto& a : store.artifacts(trial.id)) {
