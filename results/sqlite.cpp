@@ -74,9 +74,10 @@ Database::Database(std::filesystem::path path, OpenMode mode, int busy_timeout_m
   if (!exists && mode != OpenMode::kReadWriteCreate) fail("cannot open: file not found");
   if (exists) {
     if (std::filesystem::is_directory(path_, ec)) fail("cannot open: it is a directory, not a database file");
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(fmt::format("cannot open: the file is unreadable ({})", std::strerror(errno)));
-    ::close(fd);
+    // access(), not open() and close(): closing any descriptor of the file drops every POSIX lock
+    // this process holds on it, the shared locks of its other connections included; another
+    // process closing its connection would then delete the write-ahead log under them.
+    if (::access(path_.c_str(), R_OK) != 0) fail(fmt::format("cannot open: the file is unreadable ({})", std::strerror(errno)));
   }
   const int rc = sqlite3_open_v2(path_.c_str(), &db_, open_flags(mode), nullptr);
   if (rc != SQLITE_OK) {
