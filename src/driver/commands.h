@@ -59,6 +59,15 @@ struct BenchModelCommand {
 // Times one CFG forward (median of N after warm-up) and one generation; prints a table.
 int bench_model_command(const BenchModelCommand& command);
 
+struct BenchE2ECommand {
+  std::string config_file;
+  std::vector<std::string> overrides;  // sweeps allowed: one point per job and rank count
+  std::vector<int> gpus{1};            // rank counts (parallel.gpus)
+  std::string json_out;                // also write the numbers as JSON
+};
+// End-to-end latency of every (setting, rank count) against dense on one rank; prints a table.
+int bench_e2e_command(const BenchE2ECommand& command);
+
 struct ExportParetoCommand {
   std::string db;
   std::string study;

@@ -98,8 +98,12 @@ int dispatch(int argc, char** argv) {
   bench_model_app->add_option("--json", bench_model.json_out, "Also write the numbers to this JSON file");
   auto* bench_attention_app = bench_app->add_subcommand("attention", "Sparse attention kernels against cuDNN SDPA and FlexAttention");
   bench_attention_app->allow_extras();
-  auto* bench_e2e_app = bench_app->add_subcommand("e2e", "End-to-end scaling over GPUs");
-  bench_e2e_app->allow_extras();
+  BenchE2ECommand bench_e2e;
+  auto* bench_e2e_app = bench_app->add_subcommand("e2e", "End-to-end latency over rank counts (parallel.gpus) and settings");
+  bench_e2e_app->add_option("config", bench_e2e.config_file, "Config, e.g. experiments/bench/cogvideox_5b.yaml")->required();
+  bench_e2e_app->add_option("overrides", bench_e2e.overrides, "Overrides; sweeps as a=1,2 give one point each");
+  bench_e2e_app->add_option("--gpus", bench_e2e.gpus, "Rank counts, e.g. --gpus 1,2,4")->delimiter(',')->capture_default_str();
+  bench_e2e_app->add_option("--json", bench_e2e.json_out, "Also write the numbers to this JSON file");
 
   TrainCommand train;
   auto* train_app = app.add_subcommand("train", "Train the embedded tiny model or the world's checker; re-running resumes");
@@ -152,7 +156,7 @@ int dispatch(int argc, char** argv) {
     return bench_model_command(bench_model);
   }
   if (bench_attention_app->parsed()) not_built("bench attention", "the sparse attention kernels are not built yet");
-  if (bench_e2e_app->parsed()) not_built("bench e2e", "multi-GPU generation is not built yet");
+  if (bench_e2e_app->parsed()) return bench_e2e_command(bench_e2e);
   if (train_app->parsed()) {
     for (int i = 0; i < argc; ++i) train.command_line += (i ? " " : "") + std::string(argv[i]);
     return train_command(train);

@@ -9,12 +9,14 @@
 #include "parallel/launch_environment.h"
 
 #include <fmt/format.h>
+#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -48,6 +50,13 @@ struct Session {
   std::vector<pid_t> children;  // rank r is children[r - 1]; empty when torchrun started the ranks
   int next_job = 0;
 };
+
+// CPU ranks share the host's cores: each gets its share for LibTorch's intra-op threads.
+void share_cores(parallel::CommBackend backend, int world) {
+  if (backend != parallel::CommBackend::kGloo) return;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(std::max(1, cores / world));
+}
 
 std::unique_ptr<Session>& current() {
   static std::unique_ptr<Session> session;
@@ -117,6 +126,7 @@ Session& ensure_session(const config::ExperimentOptions& options) {
   const auto backend = pick_device(options.model.device).is_cuda() ? parallel::CommBackend::kNccl : parallel::CommBackend::kGloo;
   const std::string info =
       nlohmann::json{{"backend", backend == parallel::CommBackend::kNccl ? "nccl" : "gloo"}, {"timeout_ms", fresh->timeout.count()}}.dump();
+  share_cores(backend, world);
   if (const auto env = parallel::launch_environment_from_env()) {
     if (env->world_size != world) fail(ErrorKind::kConfig, "parallel.gpus={} but WORLD_SIZE={}", world, env->world_size);
     fresh->communicator = parallel::Communicator::host(*env, backend, fresh->timeout, info);
@@ -195,6 +205,19 @@ std::string ParallelTrial::explain(const std::exception& error) {
   return message.find("parallel: ") == 0 ? message : fmt::format("parallel: {} (rank 0: {})", joined, message);
 }
 
+TrialResult run_trial_on_ranks(const config::ExperimentOptions& options, const std::string& config_yaml,
+                               const std::filesystem::path& output_dir, const ReferenceOutputs* reference) {
+  if (options.parallel.gpus <= 1) return run_trial(options, output_dir, reference);
+  ParallelTrial ranks(options, config_yaml);
+  try {
+    auto result = run_trial(options, output_dir, reference, TrialRanks{&ranks.communicator(), false});
+    ranks.finish();
+    return result;
+  } catch (const std::exception& e) {
+    throw Error(ranks.explain(e));
+  }
+}
+
 bool is_follower_rank() {
   const auto env = parallel::launch_environment_from_env();
   return env && env->rank > 0;
@@ -208,6 +231,7 @@ int serve_parallel_trials() {
     const auto info = nlohmann::json::parse(parallel::Communicator::read_session(*env, kSessionWait));
     const auto backend = info.at("backend").get<std::string>() == "nccl" ? parallel::CommBackend::kNccl : parallel::CommBackend::kGloo;
     const Milliseconds timeout(info.at("timeout_ms").get<std::int64_t>());
+    share_cores(backend, env->world_size);
     auto communicator = parallel::Communicator::join(*env, backend, timeout);
     const char* fault = std::getenv(kFaultVariable);
     for (int job = 0;; ++job) {

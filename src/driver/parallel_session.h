@@ -8,6 +8,7 @@
 #pragma once
 
 #include "config/experiment_options.h"
+#include "driver/trial_runner.h"
 #include "parallel/communicator.h"
 
 #include <exception>
@@ -30,6 +31,11 @@ class ParallelTrial {
  private:
   int job_ = 0;
 };
+
+// run_trial on options.parallel.gpus ranks (a plain run_trial for one): starts or reuses the
+// ranks, hands them `config_yaml`, and waits for them; errors name a rank that died or failed.
+TrialResult run_trial_on_ranks(const config::ExperimentOptions& options, const std::string& config_yaml,
+                               const std::filesystem::path& output_dir, const ReferenceOutputs* reference);
 
 // serve_parallel_trials and stop_parallel_ranks (commands.h) are the ranks' and the command's ends.
 

@@ -82,15 +82,7 @@ ExecutedTrial execute_trial(results::Store& store, const results::Claim& claim, 
       const auto start = std::chrono::steady_clock::now();
       std::optional<ReferenceOutputs> reference;
       if (needs_dense_reference(options)) reference = dense_reference(store, claim.trial.config_yaml, claim.worker);
-      std::optional<ParallelTrial> ranks;
-      if (options.parallel.gpus > 1) ranks.emplace(options, claim.trial.config_yaml);
-      try {
-        result = run_trial(options, dir, reference ? &*reference : nullptr, ranks ? TrialRanks{&ranks->communicator(), false} : TrialRanks{});
-        if (ranks) ranks->finish();
-      } catch (const std::exception& e) {
-        if (!ranks) throw;
-        throw Error(ranks->explain(e));
-      }
+      result = run_trial_on_ranks(options, claim.trial.config_yaml, dir, reference ? &*reference : nullptr);
       // Wall time of the evaluation alone: what the evaluator's bookkeeping overhead is measured against.
       const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
       result.metrics.push_back({"evaluation_seconds", 0, seconds.count()});

@@ -9,6 +9,8 @@
 #include "results/store.h"
 #include "support/catch.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -129,4 +131,21 @@ TEST_CASE("a sweep over the rank count starts a fresh set of ranks for each", "[
   }
   REQUIRE(first_prompt.size() == 2);
   CHECK((first_prompt[0] - first_prompt[1]).abs().max().item<double>() <= 1e-5);
+}
+
+TEST_CASE("bench e2e times every setting on every rank count against dense on one rank", "[driver][parallel][bench]") {
+  Workspace ws;
+  const auto r = run_cli("bench e2e experiments/smoke.yaml sampler.steps=2 method=dense,rainfusion --gpus 1,2 --json e2e.json", ws.path());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("baseline: sampler.steps=2 method=dense on 1 rank"));
+  const auto report = nlohmann::json::parse(astraea::testing::read_file(ws.path() / "e2e.json"));
+  REQUIRE(report.at("rows").size() == 4);
+  for (const auto& row : report.at("rows")) {
+    CHECK(row.at("median_ms").get<double>() > 0);
+    if (row.at("ranks") == 1 && row.at("setting") == "sampler.steps=2 method=dense") CHECK(row.at("speedup_vs_baseline").get<double>() == Approx(1.0));
+  }
+  const auto bad = run_cli("bench e2e experiments/smoke.yaml --gpus 0", ws.path());
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--gpus 0"));
 }
