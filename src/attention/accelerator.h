@@ -7,9 +7,10 @@
 //   o = attention(layer, q, k, v, layout, rows)
 //   y = finish_block(layer, rows, out)     merges the recomputed tokens into the full output
 //
-// Under sequence parallelism (src/parallel) the transformer also asks which video tokens this
-// process holds (video_shard), runs its blocks on those, and gathers the full output at the end
-// (gather_video); the accelerator then sees its process's share of the heads (assign_heads).
+// Under sequence parallelism (src/parallel) the transformer also asks which batch elements and
+// video tokens this process holds (batch_shard, video_shard), runs its blocks on those, and
+// gathers the full output at the end (gather_video, gather_batch); the accelerator then sees its
+// process's share of the heads (assign_heads).
 #pragma once
 
 #include "attention/video_layout.h"
@@ -58,6 +59,10 @@ class Accelerator {
   virtual TokenRange video_shard(std::int64_t video_tokens) { return {0, video_tokens}; }
   // [B, end - begin, C] for this process's shard -> [B, N, C] for the whole sequence.
   virtual at::Tensor gather_video(const at::Tensor& local) { return local; }
+  // The batch elements of B that this process computes (CFG parallelism gives each half of the
+  // CFG batch to a group of processes), and their gather back into [B, ...].
+  virtual TokenRange batch_shard(std::int64_t batch) { return {0, batch}; }
+  virtual at::Tensor gather_batch(const at::Tensor& local) { return local; }
   // attention() will see heads [first_head, first_head + count) of the model's heads as its
   // heads 0..count-1; per-head choices keyed by head index use the model's index.
   virtual void assign_heads(std::int64_t first_head) { (void)first_head; }

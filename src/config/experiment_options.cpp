@@ -174,6 +174,7 @@ EvalOptions decode_eval(Reader r) {
 ParallelOptions decode_parallel(Reader r) {
   ParallelOptions o;
   o.gpus = positive_int(r, "gpus", o.gpus);
+  o.cfg = r.boolean("cfg", o.cfg);
   o.timeout_s = positive_int(r, "timeout_s", o.timeout_s);
   r.finish();
   return o;

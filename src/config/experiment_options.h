@@ -142,6 +142,7 @@ struct EvalOptions {
 // the others on this host unless torchrun's variables say they exist.
 struct ParallelOptions {
   int gpus = 1;
+  bool cfg = false;     // CFG parallelism: half the ranks compute the unconditional branch, half the conditional
   int timeout_s = 600;  // a collective or a rank's reply that takes longer fails the trial
 };
 

@@ -87,9 +87,14 @@ void check_runnable(const config::ExperimentOptions& options) {
       fail(ErrorKind::kNotBuilt, "parallel.gpus={}: method={} selects tokens, and token selection under sequence parallelism is not built yet", ranks,
            options.method.name);
     }
-    if (config.num_attention_heads % ranks != 0) {
-      fail(ErrorKind::kNotBuilt, "parallel.gpus={}: the model's {} heads do not split evenly, and Ring attention, which would take over, is not built yet",
-           ranks, config.num_attention_heads);
+    if (options.parallel.cfg && (ranks % 2 != 0 || options.sampler.guidance_scale <= 1.0)) {
+      fail(ErrorKind::kConfig, "parallel.cfg=true needs an even parallel.gpus and classifier-free guidance (sampler.guidance_scale > 1); got {} and {}",
+           ranks, options.sampler.guidance_scale);
+    }
+    const int sequence_ranks = options.parallel.cfg ? ranks / 2 : ranks;
+    if (config.num_attention_heads % sequence_ranks != 0) {
+      fail(ErrorKind::kNotBuilt, "parallel.gpus={}: the model's {} heads do not split over {} sequence-parallel ranks, and Ring attention, which would take over, is not built yet",
+           ranks, config.num_attention_heads, sequence_ranks);
     }
     if (target.device.is_cuda() && ranks > static_cast<int>(torch::cuda::device_count())) {
       fail(ErrorKind::kConfig, "parallel.gpus={}, but this host has {} GPU(s)", ranks, torch::cuda::device_count());
@@ -135,7 +140,7 @@ TimedGeneration timed_generation(model::CogVideoXTransformer3D& transformer, con
                                  std::vector<results::Metric>* method_metrics, parallel::Communicator* communicator) {
   const auto accelerator = make_accelerator(options.method, options.sampler.steps);
   std::optional<parallel::UlyssesAccelerator> ulysses;
-  if (communicator) ulysses.emplace(*accelerator, *communicator);
+  if (communicator) ulysses.emplace(*accelerator, *communicator, options.parallel.cfg);
   pipeline::TimedAccelerator timed(ulysses ? static_cast<attention::Accelerator&>(*ulysses) : *accelerator, device);
   TimedGeneration out;
   out.generated = pipeline::generate(transformer, request, timed, [&](int, std::int64_t, const at::Tensor&) {

@@ -66,9 +66,15 @@ at::Tensor CogVideoXTransformer3DImpl::forward(const at::Tensor& latents, const 
   TORCH_CHECK(height % config_.patch_size == 0 && width % config_.patch_size == 0, "transformer: latent size ", height, "x", width,
               " is not a multiple of patch_size ", config_.patch_size);
 
-  const auto t_features = timestep_sinusoid(timestep, config_.inner_dim(), config_.flip_sin_to_cos, config_.freq_shift).to(latents.scalar_type());
+  // Under CFG parallelism this process computes a slice of the batch.
+  const auto part = accelerator.batch_shard(batch);
+  const bool batch_sharded = part.begin != 0 || part.end != batch;
+  const auto local_latents = batch_sharded ? latents.slice(0, part.begin, part.end) : latents;
+  const auto local_text = batch_sharded ? text.slice(0, part.begin, part.end) : text;
+  const auto local_timestep = batch_sharded && timestep.dim() > 0 ? timestep.slice(0, part.begin, part.end) : timestep;
+  const auto t_features = timestep_sinusoid(local_timestep, config_.inner_dim(), config_.flip_sin_to_cos, config_.freq_shift).to(latents.scalar_type());
   const auto temb = time_embedding_(t_features);
-  const auto joint = patch_embed_(text, latents);
+  const auto joint = patch_embed_(local_text, local_latents);
   const int64_t text_tokens = text.size(1);
   auto context = joint.slice(1, 0, text_tokens);
   auto hidden = joint.slice(1, text_tokens);
@@ -88,7 +94,8 @@ at::Tensor CogVideoXTransformer3DImpl::forward(const at::Tensor& latents, const 
   }
   hidden = proj_out_(norm_out_(layer_norm_in_dtype(*norm_final_, hidden), temb));
   if (sharded) hidden = accelerator.gather_video(hidden);
-  return unpatchify(hidden, batch, frames, height, width);
+  const auto out = unpatchify(hidden, part.end - part.begin, frames, height, width);
+  return batch_sharded ? accelerator.gather_batch(out) : out;
 }
 
 }  // namespace astraea::model

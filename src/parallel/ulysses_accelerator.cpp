@@ -10,21 +10,55 @@ attention::TokenRange sequence_shard(std::int64_t tokens, int rank, int ranks) {
   return {tokens * rank / ranks, tokens * (rank + 1) / ranks};
 }
 
-UlyssesAccelerator::UlyssesAccelerator(attention::Accelerator& inner, Communicator& communicator)
-    : inner_(inner), communicator_(communicator) {}
+UlyssesAccelerator::UlyssesAccelerator(attention::Accelerator& inner, Communicator& communicator, bool cfg_parallel)
+    : inner_(inner), communicator_(communicator), cfg_parallel_(cfg_parallel) {
+  if (cfg_parallel && communicator.size() % 2 != 0) {
+    fail(ErrorKind::kConfig, "parallel: CFG parallelism splits the ranks into two groups; {} ranks do not", communicator.size());
+  }
+  group_size_ = cfg_parallel ? communicator.size() / 2 : communicator.size();
+  group_ = communicator.rank() / group_size_;
+  member_ = communicator.rank() % group_size_;
+}
 
 std::vector<std::int64_t> UlyssesAccelerator::shard_sizes(std::int64_t tokens) const {
   std::vector<std::int64_t> sizes;
-  for (int r = 0; r < communicator_.size(); ++r) {
-    const auto shard = sequence_shard(tokens, r, communicator_.size());
+  for (int m = 0; m < group_size_; ++m) {
+    const auto shard = sequence_shard(tokens, m, group_size_);
     sizes.push_back(shard.end - shard.begin);
   }
   return sizes;
 }
 
+at::Tensor UlyssesAccelerator::group_all_to_all(const at::Tensor& flat, const std::vector<std::int64_t>& send,
+                                                const std::vector<std::int64_t>& recv) {
+  std::vector<std::int64_t> send_all(static_cast<std::size_t>(communicator_.size()), 0), recv_all(send_all);
+  for (int m = 0; m < group_size_; ++m) {
+    send_all[static_cast<std::size_t>(rank_of(m))] = send[static_cast<std::size_t>(m)];
+    recv_all[static_cast<std::size_t>(rank_of(m))] = recv[static_cast<std::size_t>(m)];
+  }
+  return communicator_.all_to_all(flat, send_all, recv_all);
+}
+
 attention::TokenRange UlyssesAccelerator::video_shard(std::int64_t video_tokens) {
   video_tokens_ = video_tokens;
-  return sequence_shard(video_tokens, communicator_.rank(), communicator_.size());
+  return sequence_shard(video_tokens, member_, group_size_);
+}
+
+attention::TokenRange UlyssesAccelerator::batch_shard(std::int64_t batch) {
+  if (!cfg_parallel_) return {0, batch};
+  if (batch % 2 != 0) fail(ErrorKind::kConfig, "parallel: CFG parallelism needs the CFG batch (guidance_scale > 1); got a batch of {}", batch);
+  return {group_ * batch / 2, (group_ + 1) * batch / 2};
+}
+
+at::Tensor UlyssesAccelerator::gather_batch(const at::Tensor& local) {
+  if (!cfg_parallel_) return local;
+  // Every rank sends its half to every rank; each keeps the copies of the groups' first members.
+  const int ranks = communicator_.size();
+  const auto flat = local.contiguous().flatten();
+  const std::vector<std::int64_t> counts(static_cast<std::size_t>(ranks), flat.numel());
+  const auto received = communicator_.all_to_all(flat.repeat({ranks}), counts, counts);
+  auto half = [&](int rank) { return received.slice(0, rank * flat.numel(), (rank + 1) * flat.numel()).view(local.sizes()); };
+  return at::cat({half(0), half(group_size_)}, 0);
 }
 
 attention::RowSelection UlyssesAccelerator::select_rows(int layer, const at::Tensor& video) {
@@ -37,8 +71,12 @@ attention::RowSelection UlyssesAccelerator::select_rows(int layer, const at::Ten
 
 at::Tensor UlyssesAccelerator::attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                          const attention::VideoLayout& layout, const attention::RowSelection& rows) {
-  const int ranks = communicator_.size(), rank = communicator_.rank();
+  const int ranks = group_size_, rank = member_;
   const std::int64_t batch = q.size(0), heads = q.size(1), dim = q.size(3), text = layout.text_tokens;
+  if (ranks == 1) {
+    inner_.assign_heads(0);
+    return inner_.attention(layer, q, k, v, layout, rows);
+  }
   if (heads % ranks != 0) {
     fail(ErrorKind::kNotBuilt, "parallel: {} heads do not split over {} ranks; Ring attention, which would take over, is not built yet", heads,
          ranks);
@@ -60,7 +98,7 @@ at::Tensor UlyssesAccelerator::attention(int layer, const at::Tensor& q, const a
     send[static_cast<std::size_t>(j)] = 3 * batch * local_heads * mine * dim;
     recv[static_cast<std::size_t>(j)] = 3 * batch * local_heads * sizes[static_cast<std::size_t>(j)] * dim;
   }
-  const auto received = communicator_.all_to_all(at::cat(pieces), send, recv);
+  const auto received = group_all_to_all(at::cat(pieces), send, recv);
   std::vector<at::Tensor> video_q, video_k, video_v;
   std::int64_t offset = 0;
   for (int i = 0; i < ranks; ++i) {
@@ -89,7 +127,7 @@ at::Tensor UlyssesAccelerator::attention(int layer, const at::Tensor& q, const a
     send[static_cast<std::size_t>(j)] = batch * local_heads * (n + text) * dim;
     recv[static_cast<std::size_t>(j)] = batch * local_heads * (mine + text) * dim;
   }
-  const auto returned = communicator_.all_to_all(at::cat(pieces), send, recv);
+  const auto returned = group_all_to_all(at::cat(pieces), send, recv);
   std::vector<at::Tensor> video_heads, text_heads;
   offset = 0;
   for (int i = 0; i < ranks; ++i) {
@@ -103,15 +141,16 @@ at::Tensor UlyssesAccelerator::attention(int layer, const at::Tensor& q, const a
 
 at::Tensor UlyssesAccelerator::gather_video(const at::Tensor& local) {
   TORCH_CHECK(video_tokens_ > 0, "ulysses: gather_video before video_shard");
-  const int ranks = communicator_.size();
+  const int ranks = group_size_;
   const std::int64_t batch = local.size(0), channels = local.size(2);
   const auto sizes = shard_sizes(video_tokens_);
-  TORCH_CHECK(local.size(1) == sizes[static_cast<std::size_t>(communicator_.rank())], "ulysses: gather_video got ", local.size(1),
-              " tokens, the shard holds ", sizes[static_cast<std::size_t>(communicator_.rank())]);
+  TORCH_CHECK(local.size(1) == sizes[static_cast<std::size_t>(member_)], "ulysses: gather_video got ", local.size(1),
+              " tokens, the shard holds ", sizes[static_cast<std::size_t>(member_)]);
+  if (ranks == 1) return local;
   const auto flat = local.contiguous().flatten();
   std::vector<std::int64_t> send(static_cast<std::size_t>(ranks), flat.numel()), recv;
   for (const auto n : sizes) recv.push_back(batch * n * channels);
-  const auto received = communicator_.all_to_all(flat.repeat({ranks}), send, recv);
+  const auto received = group_all_to_all(flat.repeat({ranks}), send, recv);
   std::vector<at::Tensor> shards;
   std::int64_t offset = 0;
   for (const auto n : sizes) {

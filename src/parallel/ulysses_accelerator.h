@@ -5,7 +5,11 @@
 // those heads (assign_heads tells it which); a second all-to-all turns the output back. Text rows,
 // computed by every rank for its heads, travel back with it. The output gathers the shards.
 //
-// Needs heads divisible by the rank count (Ring attention would take the rest: not built yet) and
+// CFG parallelism (cfg_parallel): the ranks form two groups of P/2, one per half of the CFG batch
+// (unconditional, conditional); Ulysses runs inside each group, and the halves are exchanged at
+// the end of the forward. P = 2 is pure CFG parallelism.
+//
+// Needs heads divisible by the group's rank count (Ring attention would take the rest: not built yet) and
 // an accelerator that recomputes every row (ASTRAEA's token selection under sequence parallelism:
 // not built yet). Shards differ by at most one token when N is not divisible.
 #pragma once
@@ -20,7 +24,7 @@ attention::TokenRange sequence_shard(std::int64_t tokens, int rank, int ranks);
 
 class UlyssesAccelerator final : public attention::Accelerator {
  public:
-  UlyssesAccelerator(attention::Accelerator& inner, Communicator& communicator);
+  UlyssesAccelerator(attention::Accelerator& inner, Communicator& communicator, bool cfg_parallel = false);
 
   std::string name() const override { return inner_.name(); }
   void begin_step(int step, int num_steps) override { inner_.begin_step(step, num_steps); }
@@ -32,12 +36,21 @@ class UlyssesAccelerator final : public attention::Accelerator {
   }
   attention::TokenRange video_shard(std::int64_t video_tokens) override;
   at::Tensor gather_video(const at::Tensor& local) override;
+  attention::TokenRange batch_shard(std::int64_t batch) override;
+  at::Tensor gather_batch(const at::Tensor& local) override;
 
  private:
-  std::vector<std::int64_t> shard_sizes(std::int64_t tokens) const;
+  std::vector<std::int64_t> shard_sizes(std::int64_t tokens) const;  // per member of my group
+  int rank_of(int member) const { return group_ * group_size_ + member; }
+  // All-to-all inside my group: counts per member; the other group's ranks exchange nothing.
+  at::Tensor group_all_to_all(const at::Tensor& flat, const std::vector<std::int64_t>& send, const std::vector<std::int64_t>& recv);
 
   attention::Accelerator& inner_;
   Communicator& communicator_;
+  bool cfg_parallel_;
+  int group_size_;  // ranks that share one CFG half (all ranks without CFG parallelism)
+  int group_;       // which half
+  int member_;      // my index in the group
   std::int64_t video_tokens_ = 0;  // N, from the last video_shard call
 };
 

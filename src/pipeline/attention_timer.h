@@ -29,6 +29,8 @@ class TimedAccelerator final : public attention::Accelerator {
   }
   attention::TokenRange video_shard(std::int64_t video_tokens) override { return inner_.video_shard(video_tokens); }
   at::Tensor gather_video(const at::Tensor& local) override { return inner_.gather_video(local); }
+  attention::TokenRange batch_shard(std::int64_t batch) override { return inner_.batch_shard(batch); }
+  at::Tensor gather_batch(const at::Tensor& local) override { return inner_.gather_batch(local); }
   void assign_heads(std::int64_t first_head) override { inner_.assign_heads(first_head); }
 
   // Milliseconds spent in attention per layer (index = layer) since construction; waits for the

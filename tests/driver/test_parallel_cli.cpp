@@ -44,15 +44,15 @@ std::map<std::string, at::Tensor> latents_by_trial(const fs::path& root, const s
   return out;
 }
 
-astraea::results::Store read_only_store(const fs::path& root) {
+astraea::results::Store read_only_store(const fs::path& db) {
   astraea::results::StoreOptions options;
   options.read_only = true;
-  return astraea::results::Store(root / "astraea.db", options);
+  return astraea::results::Store(db, options);
 }
 
 // The trials of study "smoke" in root/astraea.db.
 std::vector<astraea::results::TrialRow> smoke_trials(const fs::path& root) {
-  auto store = read_only_store(root);
+  auto store = read_only_store(root / "astraea.db");
   const auto study = store.find_study("smoke");
   REQUIRE(study);
   return store.trials(study->id, false);
@@ -120,7 +120,7 @@ TEST_CASE("a sweep over the rank count starts a fresh set of ranks for each", "[
   REQUIRE(trials.size() == 2);
   // Same prompts, seeds and dense method: the two rank counts give the same latents.
   std::vector<at::Tensor> first_prompt;
-  const auto store = read_only_store(ws.path());
+  const auto store = read_only_store(ws.path() / "astraea.db");
   for (const auto& trial : trials) {
     CHECK(trial.status == astraea::results::TrialStatus::kComplete);
     for (const auto& a : store.artifacts(trial.id)) {
@@ -148,4 +148,32 @@ TEST_CASE("bench e2e times every setting on every rank count against dense on on
   const auto bad = run_cli("bench e2e experiments/smoke.yaml --gpus 0", ws.path());
   CHECK(bad.status == 2);
   CHECK_THAT(bad.err, Catch::Contains("--gpus 0"));
+}
+
+TEST_CASE("CFG parallelism, alone and with Ulysses, generates the single-process latents", "[driver][parallel]") {
+  Workspace ws;
+  REQUIRE(run_cli("run experiments/smoke.yaml sampler.steps=2 study.db=single.db", ws.path()).status == 0);
+  const auto ranks = run_cli("sweep experiments/smoke.yaml -m sampler.steps=2 parallel.cfg=true parallel.gpus=2,4 study.db=ranks.db", ws.path());
+  INFO(ranks.err);
+  REQUIRE(ranks.status == 0);
+  const auto expected = latents_by_trial(ws.path(), "single.db");
+  REQUIRE(expected.size() == 2);
+  const auto store = read_only_store(ws.path() / "ranks.db");
+  const auto study = store.find_study("smoke");
+  REQUIRE(study);
+  int compared = 0;
+  for (const auto& trial : store.trials(study->id, false)) {
+    REQUIRE(trial.status == astraea::results::TrialStatus::kComplete);
+    for (const auto& a : store.artifacts(trial.id)) {
+      if (a.kind != "latents") continue;
+      INFO(trial.overrides_json << " " << a.name);
+      const auto latents = astraea::model::SafetensorsFile(ws.path() / a.path).tensor("latents");
+      CHECK((latents - expected.at("smoke none " + a.name)).abs().max().item<double>() <= 1e-5);
+      ++compared;
+    }
+  }
+  CHECK(compared == 4);
+  const auto odd = run_cli("run experiments/smoke.yaml parallel.cfg=true parallel.gpus=3", ws.path());
+  CHECK(odd.status == 2);
+  CHECK_THAT(odd.err, Catch::Contains("even parallel.gpus"));
 }
