@@ -38,7 +38,14 @@ struct Communicator::Impl {
 Communicator::Communicator(LaunchEnvironment environment, std::unique_ptr<Impl> impl)
     : environment_(std::move(environment)), impl_(std::move(impl)) {}
 
-Communicator::~Communicator() = default;
+Communicator::~Communicator() {
+  // An orderly shutdown (NCCL otherwise warns that the group leaked at exit); never throws here.
+  try {
+    if (impl_ && impl_->backend) impl_->backend->shutdown();
+  } catch (const std::exception&) {
+    // The other ranks may be gone already: nothing left to release in order.
+  }
+}
 
 namespace {
 
