@@ -49,13 +49,18 @@ struct Session {
   std::unique_ptr<parallel::Communicator> communicator;
   std::vector<pid_t> children;  // rank r is children[r - 1]; empty when torchrun started the ranks
   int next_job = 0;
+  int threads_before = 1;  // LibTorch's intra-op threads before the ranks shared the cores
+  ~Session() { at::set_num_threads(threads_before); }
 };
 
-// CPU ranks share the host's cores: each gets its share for LibTorch's intra-op threads.
-void share_cores(parallel::CommBackend backend, int world) {
-  if (backend != parallel::CommBackend::kGloo) return;
+// CPU ranks share the host's cores: each gets its share for LibTorch's intra-op threads. Returns
+// the previous thread count.
+int share_cores(parallel::CommBackend backend, int world) {
+  const int previous = at::get_num_threads();
+  if (backend != parallel::CommBackend::kGloo) return previous;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(std::max(1, cores / world));
+  return previous;
 }
 
 std::unique_ptr<Session>& current() {
@@ -126,7 +131,7 @@ Session& ensure_session(const config::ExperimentOptions& options) {
   const auto backend = pick_device(options.model.device).is_cuda() ? parallel::CommBackend::kNccl : parallel::CommBackend::kGloo;
   const std::string info =
       nlohmann::json{{"backend", backend == parallel::CommBackend::kNccl ? "nccl" : "gloo"}, {"timeout_ms", fresh->timeout.count()}}.dump();
-  share_cores(backend, world);
+  fresh->threads_before = share_cores(backend, world);
   if (const auto env = parallel::launch_environment_from_env()) {
     if (env->world_size != world) fail(ErrorKind::kConfig, "parallel.gpus={} but WORLD_SIZE={}", world, env->world_size);
     fresh->communicator = parallel::Communicator::host(*env, backend, fresh->timeout, info);
