@@ -10,7 +10,10 @@
 // Under sequence parallelism (src/parallel) the transformer also asks which batch elements and
 // video tokens this process holds (batch_shard, video_shard), runs its blocks on those, and
 // gathers the full output at the end (gather_video, gather_batch); the accelerator then sees its
-// process's share of the heads (assign_heads).
+// process's share of the heads (assign_heads). A method whose attention is exact (every selected
+// row over every key) may instead have its attention computed for it, in key chunks merged by LSE
+// (Ring attention) or over rows gathered from every process; the rows' LSE then comes back to the
+// process holding the tokens through record_lse.
 #pragma once
 
 #include "attention/video_layout.h"
@@ -35,7 +38,15 @@ struct RowSelection {
 struct TokenRange {
   std::int64_t begin = 0;
   std::int64_t end = 0;
+  std::int64_t size() const { return end - begin; }
 };
+
+// Slice `index` of `count` near-equal contiguous slices of `tokens`: [i N / c, (i + 1) N / c).
+// Sequence parallelism shards the video this way, and ASTRAEA balances its selection over the same
+// slices, so that one process selecting per slice matches `count` processes selecting per shard.
+inline TokenRange even_slice(std::int64_t tokens, std::int64_t index, std::int64_t count) {
+  return {tokens * index / count, tokens * (index + 1) / count};
+}
 
 class Accelerator {
  public:
@@ -66,6 +77,18 @@ class Accelerator {
   // attention() will see heads [first_head, first_head + count) of the model's heads as its
   // heads 0..count-1; per-head choices keyed by head index use the model's index.
   virtual void assign_heads(std::int64_t first_head) { (void)first_head; }
+
+  // Whether attention() is exact softmax attention of each q row over every key, whatever rows
+  // were selected (dense, ASTRAEA), so that a caller may compute it itself (Ring attention, or
+  // ASTRAEA's selected rows gathered from every process) instead of calling attention().
+  virtual bool exact_attention() const { return false; }
+  // Whether the method keeps per-token state from each row's attention LSE (ASTRAEA). A caller
+  // that computes the attention itself hands this process's rows' LSE here: float32 [B, H, L + k]
+  // over every head, rows in q's order, for the rows `rows` selected.
+  virtual bool keeps_lse() const { return false; }
+  virtual void record_lse(int layer, const at::Tensor& lse, const VideoLayout& layout, const RowSelection& rows) {
+    (void)layer, (void)lse, (void)layout, (void)rows;
+  }
 };
 
 }  // namespace astraea::attention

@@ -62,6 +62,7 @@ AstraeaAccelerator::AstraeaAccelerator(AstraeaSettings settings) : settings_(std
   if (!(settings_.w_alpha >= 0.0) || !std::isfinite(settings_.w_alpha)) fail("astraea: w_alpha = {} must be finite and >= 0", settings_.w_alpha);
   if (!(settings_.w_beta > 0.0) || !std::isfinite(settings_.w_beta)) fail("astraea: w_beta = {} must be finite and > 0", settings_.w_beta);
   if (settings_.dense_steps < 0) fail("astraea: dense_steps = {} must be >= 0", settings_.dense_steps);
+  if (settings_.selection_shards < 1) fail("astraea: selection_shards = {} must be >= 1", settings_.selection_shards);
 }
 
 void AstraeaAccelerator::begin_step(int step, int num_steps) {
@@ -79,13 +80,20 @@ std::int64_t AstraeaAccelerator::rows_for(std::int64_t video_tokens) const {
   return std::clamp<std::int64_t>(k, std::min(kMinRows, video_tokens), video_tokens);
 }
 
-at::Tensor AstraeaAccelerator::scores(const LayerState& s, const at::Tensor& video) const {
-  const auto delta = (video.to(at::kFloat) - s.x_in_last.to(at::kFloat)).norm(2, -1).to(at::kDouble);  // [B, N]
-  const auto significance = s.lse_prev.to(at::kDouble) * delta;
+std::vector<std::int64_t> AstraeaAccelerator::rows_per_slice(std::int64_t video_tokens) const {
+  std::vector<std::int64_t> rows;
+  for (int p = 0; p < settings_.selection_shards; ++p) rows.push_back(rows_for(even_slice(video_tokens, p, settings_.selection_shards).size()));
+  return rows;
+}
+
+at::Tensor AstraeaAccelerator::scores(const LayerState& s, const at::Tensor& video, TokenRange slice) const {
+  const auto part = [&](const at::Tensor& t) { return t.slice(1, slice.begin, slice.end); };
+  const auto delta = (part(video).to(at::kFloat) - part(s.x_in_last).to(at::kFloat)).norm(2, -1).to(at::kDouble);  // [B, n]
+  const auto significance = part(s.lse_prev).to(at::kDouble) * delta;
   const auto low = std::get<0>(significance.min(1, /*keepdim=*/true));
   const auto range = std::get<0>(significance.max(1, /*keepdim=*/true)) - low;
   const auto normalised = at::where(range > 0, (significance - low) / at::where(range > 0, range, at::ones_like(range)), at::zeros_like(range));
-  return settings_.w_alpha * normalised + settings_.w_beta * s.n_skip.to(at::kDouble).exp();
+  return settings_.w_alpha * normalised + settings_.w_beta * part(s.n_skip).to(at::kDouble).exp();
 }
 
 RowSelection AstraeaAccelerator::select_rows(int layer, const at::Tensor& video) {
@@ -99,8 +107,14 @@ RowSelection AstraeaAccelerator::select_rows(int layer, const at::Tensor& video)
                 " before and ", video.sizes(), " now");
   }
   auto& s = layers_[layer];
-  const std::int64_t k = rows_for(tokens);
-  if (first || dense_step_ || k >= tokens) {
+  const auto rows = rows_per_slice(tokens);
+  std::int64_t k = 0;
+  bool every_row = true;
+  for (int p = 0; p < settings_.selection_shards; ++p) {
+    k += rows[static_cast<std::size_t>(p)];
+    every_row = every_row && rows[static_cast<std::size_t>(p)] >= even_slice(tokens, p, settings_.selection_shards).size();
+  }
+  if (first || dense_step_ || every_row) {
     if (first) {
       const auto options = video.options();
       s.cache_out = at::zeros_like(video);
@@ -116,8 +130,14 @@ RowSelection AstraeaAccelerator::select_rows(int layer, const at::Tensor& video)
     s.selection = RowSelection{at::empty({batch, 0}, video.options().dtype(at::kLong))};
     return s.selection;
   }
-  const auto top = std::get<1>(scores(s, video).topk(k, 1));
-  const auto idx = std::get<0>(top.sort(1));
+  // Each slice's top rows, ascending within it; the slices are in order, so the whole is ascending.
+  std::vector<at::Tensor> picked;
+  for (int p = 0; p < settings_.selection_shards; ++p) {
+    const auto slice = even_slice(tokens, p, settings_.selection_shards);
+    const auto top = std::get<1>(scores(s, video, slice).topk(rows[static_cast<std::size_t>(p)], 1));
+    picked.push_back(std::get<0>(top.sort(1)) + slice.begin);
+  }
+  const auto idx = picked.size() == 1 ? picked.front() : at::cat(picked, 1);
   const auto where = token_index(idx, video.size(2));
   s.x_in_last = s.x_in_last.scatter(1, where, at::gather(video, 1, where));
   s.selection = RowSelection{idx};

@@ -9,7 +9,10 @@
 //   score = w_alpha * sig + w_beta * exp(n_skip)
 //
 // Steps before `dense_steps`, a layer's first call and k >= N compute every row. CFG halves (batch
-// elements) select independently. A step with theta = 0 selects no video row (k = 0): every
+// elements) select independently. With `selection_shards` = P the selection is balanced: the N
+// tokens split into P contiguous slices (even_slice), and each takes its own top-round(theta N_p),
+// normalising its significance over itself; P processes of sequence parallelism with one slice
+// each select exactly as one process with P slices. A step with theta = 0 selects no video row (k = 0): every
 // block's video output is its cache, bit for bit, while the text rows are still computed.
 #pragma once
 
@@ -29,6 +32,7 @@ struct AstraeaSettings {
   double w_alpha = 1.0;        // weight of the significance term
   double w_beta = 0.5;         // weight of the staleness penalty exp(n_skip)
   int dense_steps = 1;         // leading steps that compute every row (they fill the caches)
+  int selection_shards = 1;    // slices of the video tokens, each with its own top-k
 };
 
 // Exact row-subset attention: softmax(q k^T / sqrt(d)) v over every key, in float32 chunks of
@@ -57,12 +61,14 @@ class AstraeaAccelerator final : public Accelerator {
   at::Tensor attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const VideoLayout& layout,
                        const RowSelection& rows) override;
   at::Tensor finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) override;
+  bool exact_attention() const override { return true; }
+  bool keeps_lse() const override { return true; }
 
   // Stores the head-mean LSE of the video rows of one attention call over the text and selected
-  // rows (lse float32 [B, h, L + k]) as those tokens' lse_prev. attention() calls it; so does a
-  // method that runs its own attention over these rows (astraea_rainfusion_accelerator.h). A
-  // layer without select_rows yet is ignored.
-  void record_lse(int layer, const at::Tensor& lse, const VideoLayout& layout, const RowSelection& rows);
+  // rows (lse float32 [B, h, L + k]) as those tokens' lse_prev. attention() calls it; so do a
+  // method that runs its own attention over these rows (astraea_rainfusion_accelerator.h) and
+  // sequence parallelism. A layer without select_rows yet is ignored.
+  void record_lse(int layer, const at::Tensor& lse, const VideoLayout& layout, const RowSelection& rows) override;
 
   const AstraeaSettings& settings() const { return settings_; }
   // Theta of the current step, and the rows per batch element it asks for when N video tokens.
@@ -86,7 +92,10 @@ class AstraeaAccelerator final : public Accelerator {
   };
 
   const LayerState& state(int layer) const;
-  at::Tensor scores(const LayerState& s, const at::Tensor& video) const;
+  // Scores of the video tokens [begin, end) (a selection slice): [B, end - begin], float64.
+  at::Tensor scores(const LayerState& s, const at::Tensor& video, TokenRange slice) const;
+  // Rows per slice for N tokens: rows_for of each slice's size.
+  std::vector<std::int64_t> rows_per_slice(std::int64_t video_tokens) const;
 
   AstraeaSettings settings_;
   int step_ = -1;

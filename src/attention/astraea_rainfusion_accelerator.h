@@ -38,6 +38,8 @@ class AstraeaRainFusionAccelerator final : public Accelerator {
   at::Tensor attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const VideoLayout& layout,
                        const RowSelection& rows) override;
   at::Tensor finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) override;
+  // Its LSE feeds ASTRAEA's scores, but its attention is sparse: nobody else may compute it.
+  bool keeps_lse() const override { return true; }
 
   const AstraeaAccelerator& astraea() const { return astraea_; }
   const RainFusionSettings& rainfusion_settings() const { return rainfusion_; }

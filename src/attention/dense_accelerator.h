@@ -14,6 +14,7 @@ class DenseAccelerator final : public Accelerator {
   at::Tensor attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const VideoLayout& layout,
                        const RowSelection& rows) override;
   at::Tensor finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) override;
+  bool exact_attention() const override { return true; }
 };
 
 }  // namespace astraea::attention

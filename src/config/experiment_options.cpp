@@ -129,6 +129,7 @@ AstraeaOptions decode_astraea(Reader& r) {
   o.w_alpha = r.number("w_alpha", o.w_alpha, kNonNegative);
   o.w_beta = r.number("w_beta", o.w_beta, kNonNegative);
   o.dense_steps = static_cast<int>(r.integer("dense_steps", o.dense_steps, 0, 1000));
+  o.selection_shards = static_cast<int>(r.integer("selection_shards", o.selection_shards, 1, 4096));
   o.cache = r.one_of("cache", {"output", "branch"}, o.cache);
   return o;
 }

@@ -99,6 +99,7 @@ struct AstraeaOptions {
   double w_alpha = 1.0;
   double w_beta = 0.5;
   int dense_steps = 1;                  // first steps run dense to fill the caches
+  int selection_shards = 1;             // top-k per each of this many slices of a process's video tokens
   std::string cache = "output";         // output | branch
 };
 

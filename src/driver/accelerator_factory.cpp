@@ -27,6 +27,7 @@ attention::AstraeaSettings astraea_settings(const config::AstraeaOptions& o, int
   s.w_alpha = o.w_alpha;
   s.w_beta = o.w_beta;
   s.dense_steps = o.dense_steps;
+  s.selection_shards = o.selection_shards;
   return s;
 }
 

@@ -18,6 +18,28 @@ namespace {
 // Stream of the trial seed for the weights, so they never share random numbers with the noise.
 constexpr std::uint64_t kWeightStream = 1;
 
+// What fixes a seeded random transformer: its config, the seed, and where it lives.
+std::string random_model_key(const config::ExperimentOptions& o, at::Device device, at::ScalarType dtype) {
+  const auto& m = o.model;
+  return fmt::format("{} {} h{} d{} l{} in{} out{} p{}x{} text{}x{} t{} sample{}x{}x{} tc{} interp{}/{} rope{} learned{} bias{} seed{} {} {}",
+                     m.family, m.variant, m.num_attention_heads, m.attention_head_dim, m.num_layers, m.in_channels, m.out_channels,
+                     m.patch_size, m.patch_size_t, m.max_text_seq_length, m.text_embed_dim, m.time_embed_dim, m.sample_frames,
+                     m.sample_height, m.sample_width, m.temporal_compression_ratio, m.spatial_interpolation_scale,
+                     m.temporal_interpolation_scale, m.use_rotary_positional_embeddings, m.use_learned_positional_embeddings,
+                     m.patch_bias, o.seed, device.str(), c10::toString(dtype));
+}
+
+// The last random transformer built in this process: a sweep's trials (and a rank's) share it
+// instead of drawing billions of weights again. Inference never writes the weights.
+struct RandomModelCache {
+  std::string key;
+  model::CogVideoXTransformer3D transformer{nullptr};
+};
+RandomModelCache& random_model_cache() {
+  static RandomModelCache cache;
+  return cache;
+}
+
 }  // namespace
 
 model::CogVideoXConfig to_model_config(const config::ModelOptions& m) {
@@ -98,6 +120,18 @@ double median(std::vector<double> values) {
 }
 
 model::CogVideoXTransformer3D build_transformer(const config::ExperimentOptions& o, at::Device device, at::ScalarType dtype) {
+  if (o.model.init == "checkpoint") return load_transformer(o, device, dtype);
+  auto& cache = random_model_cache();
+  const auto key = random_model_key(o, device, dtype);
+  if (cache.key != key) {
+    cache = {};  // the previous model's memory goes before the next one's comes
+    cache.transformer = load_transformer(o, device, dtype);
+    cache.key = key;
+  }
+  return cache.transformer;
+}
+
+model::CogVideoXTransformer3D load_transformer(const config::ExperimentOptions& o, at::Device device, at::ScalarType dtype) {
   model::CogVideoXTransformer3D transformer(to_model_config(o.model));
   if (o.model.init == "checkpoint") {
     with_context(fmt::format("model.weights '{}'", o.model.weights), [&] {
@@ -105,9 +139,16 @@ model::CogVideoXTransformer3D build_transformer(const config::ExperimentOptions&
       const std::vector<std::string> ignore = o.model.text_encoder == "learned" ? std::vector<std::string>{"text_embedding."} : std::vector<std::string>{};
       model::load_state_dict(*transformer, model::TensorSource(o.model.weights), dtype, device, "", ignore);
     });
-  } else {
-    model::init_random_weights(*transformer, derive_seed(static_cast<std::uint64_t>(o.seed), {kWeightStream}));
+    transformer->eval();
+    return transformer;
+  }
+  const auto weights_seed = derive_seed(static_cast<std::uint64_t>(o.seed), {kWeightStream});
+  if (device.is_cpu()) {
+    model::init_random_weights(*transformer, weights_seed);
     transformer->to(device, dtype);
+  } else {
+    transformer->to(device, dtype);
+    model::init_random_weights(*transformer, weights_seed);
   }
   transformer->eval();
   return transformer;

@@ -27,7 +27,11 @@ LatentShape latent_shape(const config::ExperimentOptions& o);
 c10::Device pick_device(const std::string& requested);
 c10::ScalarType pick_dtype(const std::string& name);
 
+// The options' transformer in eval mode: loaded from model.weights, or seeded random weights.
+// build_transformer shares one random transformer between calls with the same model, seed, device
+// and dtype (the last one built in this process); load_transformer always builds afresh.
 model::CogVideoXTransformer3D build_transformer(const config::ExperimentOptions& o, c10::Device device, c10::ScalarType dtype);
+model::CogVideoXTransformer3D load_transformer(const config::ExperimentOptions& o, c10::Device device, c10::ScalarType dtype);
 
 // The generation request for one (prompt, seed) under the options' sampler and guidance.
 pipeline::GenerationRequest generation_request(const config::ExperimentOptions& o, const LatentShape& shape, const at::Tensor& prompt,

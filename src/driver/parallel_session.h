@@ -1,8 +1,8 @@
 // Multi-process trials (parallel.gpus = N > 1). The process that runs the study is rank 0: it
 // starts ranks 1..N-1 on this host (or, under torchrun, finds them started), hands each trial's
 // resolved config to them through the rendezvous store, runs the trial itself with a
-// UlyssesAccelerator, and waits for their replies. Ranks 1..N-1 run the same generations on their
-// heads and token shards and record nothing. A failed or dead rank fails the trial with an error
+// SequenceParallelAccelerator, and waits for their replies. Ranks 1..N-1 run the same generations
+// on their heads and token shards and record nothing. A failed or dead rank fails the trial with an error
 // that names it (a collective waits at most parallel.timeout_s), and the next trial starts fresh
 // ranks.
 #pragma once

@@ -14,7 +14,7 @@
 #include "model/checkpoint.h"
 #include "model/cogvideox_transformer.h"
 #include "model/safetensors_file.h"
-#include "parallel/ulysses_accelerator.h"
+#include "parallel/sequence_parallel_accelerator.h"
 #include "pipeline/attention_timer.h"
 #include "pipeline/checker_features.h"
 #include "pipeline/generation.h"
@@ -83,17 +83,18 @@ void check_runnable(const config::ExperimentOptions& options) {
   const KernelTarget target{pick_device(options.model.device), pick_dtype(options.model.dtype), config.attention_head_dim};
   check_method_runnable(options.method, tokens, options.sampler.steps, target);
   if (const int ranks = options.parallel.gpus; ranks > 1) {
-    if (options.method.name.find("astraea") != std::string::npos) {
-      fail(ErrorKind::kNotBuilt, "parallel.gpus={}: method={} selects tokens, and token selection under sequence parallelism is not built yet", ranks,
-           options.method.name);
+    if (options.method.name == "astraea_rainfusion") {
+      fail(ErrorKind::kNotBuilt, "parallel.gpus={}: method=astraea_rainfusion both selects tokens and attends sparsely; under sequence "
+           "parallelism that is not built yet (astraea and rainfusion each run)", ranks);
     }
     if (options.parallel.cfg && (ranks % 2 != 0 || options.sampler.guidance_scale <= 1.0)) {
       fail(ErrorKind::kConfig, "parallel.cfg=true needs an even parallel.gpus and classifier-free guidance (sampler.guidance_scale > 1); got {} and {}",
            ranks, options.sampler.guidance_scale);
     }
     const int sequence_ranks = options.parallel.cfg ? ranks / 2 : ranks;
-    if (config.num_attention_heads % sequence_ranks != 0) {
-      fail(ErrorKind::kNotBuilt, "parallel.gpus={}: the model's {} heads do not split over {} sequence-parallel ranks, and Ring attention, which would take over, is not built yet",
+    if (config.num_attention_heads % sequence_ranks != 0 && options.method.name == "rainfusion") {
+      fail(ErrorKind::kNotBuilt, "parallel.gpus={}: the model's {} heads do not split over {} sequence-parallel ranks; Ring attention, which "
+           "takes over, runs exact attention (dense, astraea), and RainFusion's per-head sparse patterns under it are not built yet",
            ranks, config.num_attention_heads, sequence_ranks);
     }
     if (target.device.is_cuda() && ranks > static_cast<int>(torch::cuda::device_count())) {
@@ -139,9 +140,9 @@ TimedGeneration timed_generation(model::CogVideoXTransformer3D& transformer, con
                                  const pipeline::GenerationRequest& request, c10::Device device, ProgressBar* progress,
                                  std::vector<results::Metric>* method_metrics, parallel::Communicator* communicator) {
   const auto accelerator = make_accelerator(options.method, options.sampler.steps);
-  std::optional<parallel::UlyssesAccelerator> ulysses;
-  if (communicator) ulysses.emplace(*accelerator, *communicator, options.parallel.cfg);
-  pipeline::TimedAccelerator timed(ulysses ? static_cast<attention::Accelerator&>(*ulysses) : *accelerator, device);
+  std::optional<parallel::SequenceParallelAccelerator> sharded;
+  if (communicator) sharded.emplace(*accelerator, *communicator, options.parallel.cfg);
+  pipeline::TimedAccelerator timed(sharded ? static_cast<attention::Accelerator&>(*sharded) : *accelerator, device);
   TimedGeneration out;
   out.generated = pipeline::generate(transformer, request, timed, [&](int, std::int64_t, const at::Tensor&) {
     if (progress) progress->advance();

@@ -32,6 +32,11 @@ class TimedAccelerator final : public attention::Accelerator {
   attention::TokenRange batch_shard(std::int64_t batch) override { return inner_.batch_shard(batch); }
   at::Tensor gather_batch(const at::Tensor& local) override { return inner_.gather_batch(local); }
   void assign_heads(std::int64_t first_head) override { inner_.assign_heads(first_head); }
+  bool exact_attention() const override { return inner_.exact_attention(); }
+  bool keeps_lse() const override { return inner_.keeps_lse(); }
+  void record_lse(int layer, const at::Tensor& lse, const attention::VideoLayout& layout, const attention::RowSelection& rows) override {
+    inner_.record_lse(layer, lse, layout, rows);
+  }
 
   // Milliseconds spent in attention per layer (index = layer) since construction; waits for the
   // device work recorded so far.

@@ -1,6 +1,7 @@
 // AstraeaAccelerator: a full budget against the dense reference through a whole generation,
 // exact per-block row counts, a zero budget that returns every block's cache bit for bit, the
-// staleness bound, bit-exact cache merging, planted-token selection, and the chunked LSE
+// staleness bound, bit-exact cache merging, planted-token selection (global and balanced over
+// slices), and the chunked LSE
 // attention against at::scaled_dot_product_attention.
 #include "attention/astraea_accelerator.h"
 #include "attention/dense_accelerator.h"
@@ -14,6 +15,7 @@
 
 #include <cmath>
 #include <set>
+#include <utility>
 #include <vector>
 
 using namespace astraea;
@@ -248,6 +250,39 @@ TEST_CASE("planted high-change tokens are selected first", "[attention][astraea]
   CHECK(at::equal(gather_rows(astraea.x_in_last(0), planted), gather_rows(video1, planted)));
   const auto keep = unselected_mask(planted, kTokens);
   CHECK(at::equal(astraea.x_in_last(0).index({keep}), video0.index({keep})));
+}
+
+TEST_CASE("a balanced selection takes each slice's own top rows", "[attention][astraea]") {
+  // 40 tokens in two slices of 20 at budget 0.1: two rows per slice. Four large changes planted in
+  // the first slice and two small ones in the second: one top-4 over the whole sequence takes the
+  // four large ones; the balanced selection takes the two largest of slice one and both of slice two.
+  constexpr std::int64_t kBatch = 1, kTokens = 40, kWidth = 8, kText = 3, kHeads = 2, kHeadDim = 4;
+  const attention::VideoLayout layout{kText, 1, 5, 8};
+  at::manual_seed(10);
+  const auto video0 = at::randn({kBatch, kTokens, kWidth});
+  auto video1 = video0.clone();
+  for (const auto& [token, change] : std::vector<std::pair<std::int64_t, double>>{{3, 10}, {7, 9}, {11, 5}, {15, 4}, {25, 1}, {33, 0.5}}) {
+    video1.select(1, token).add_(change);
+  }
+  auto selected = [&](int shards) {
+    auto s = settings({1.0, 0.1});
+    s.selection_shards = shards;
+    AstraeaAccelerator astraea(s);
+    astraea.begin_step(0, 2);
+    const auto all = astraea.select_rows(0, video0);
+    const auto q = at::zeros({kBatch, kHeads, kText + kTokens, kHeadDim});  // every LSE ln(S): the change alone decides
+    const auto kv = at::randn({kBatch, kHeads, kText + kTokens, kHeadDim});
+    astraea.attention(0, q, kv, kv, layout, all);
+    astraea.finish_block(0, all, video0);
+    astraea.begin_step(1, 2);
+    const auto sel = astraea.select_rows(0, video1);
+    REQUIRE(!sel.all());
+    return sel.indices;
+  };
+  CHECK(at::equal(selected(1), at::tensor(std::vector<std::int64_t>{3, 7, 11, 15}).view({1, 4})));
+  CHECK(at::equal(selected(2), at::tensor(std::vector<std::int64_t>{3, 7, 25, 33}).view({1, 4})));
+  // Three slices of 13, 13 and 14 tokens: round(1.3) + round(1.3) + round(1.4) = 3 rows, one each.
+  CHECK(at::equal(selected(3), at::tensor(std::vector<std::int64_t>{3, 15, 33}).view({1, 3})));
 }
 
 TEST_CASE("chunked LSE attention matches scaled_dot_product_attention", "[attention][astraea]") {

@@ -1,7 +1,8 @@
 // Sequence-parallel generation through the CLI, on CPU ranks over Gloo: `parallel.gpus=2` starts
-// a second rank, and the latents equal the single-process run's within 1e-5 (fp32), for dense and
-// RainFusion; a rank that dies fails the trial promptly with an error naming it; what is not built
-// yet says so before anything runs.
+// a second rank, and the latents equal the single-process run's within 1e-5 (fp32), for dense,
+// RainFusion and ASTRAEA (against one process selecting per slice as the ranks do per shard), over
+// Ulysses and over Ring attention (3 ranks for the tiny model's 4 heads); a rank that dies fails
+// the trial promptly with an error naming it; what is not built yet says so before anything runs.
 #include <ATen/ATen.h>
 
 #include "driver/cli_runner.h"
@@ -44,6 +45,26 @@ std::map<std::string, at::Tensor> latents_by_trial(const fs::path& root, const s
   return out;
 }
 
+// Latents of the first prompt of the trial whose overrides name `method`, in root/db.
+at::Tensor first_latents(const fs::path& root, const std::string& db, const std::string& method) {
+  astraea::results::StoreOptions options;
+  options.read_only = true;
+  astraea::results::Store store(root / db, options);
+  for (const auto& summary : store.list_studies()) {
+    for (const auto& trial : store.trials(summary.study.id, false)) {
+      if (trial.overrides_json.find("method=" + method) == std::string::npos) continue;
+      REQUIRE(trial.status == astraea::results::TrialStatus::kComplete);
+      for (const auto& a : store.artifacts(trial.id)) {
+        if (a.kind == "latents" && a.name.find("_p0_") != std::string::npos) return astraea::model::SafetensorsFile(root / a.path).tensor("latents");
+      }
+    }
+  }
+  FAIL("no trial with method=" << method << " and latents in " << db);
+  return {};
+}
+
+double max_abs_diff(const at::Tensor& a, const at::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
 astraea::results::Store read_only_store(const fs::path& db) {
   astraea::results::StoreOptions options;
   options.read_only = true;
@@ -81,6 +102,40 @@ TEST_CASE("two ranks generate the single-process latents, dense and RainFusion",
   }
 }
 
+TEST_CASE("two ranks generate ASTRAEA's single-process latents when one process selects per slice as the ranks do per shard",
+          "[driver][parallel]") {
+  Workspace ws;
+  const std::string run = "run experiments/smoke.yaml sampler.steps=4 method=astraea method.total_budget=0.3";
+  const auto balanced = run_cli(run + " method.selection_shards=2 study.db=balanced.db", ws.path());
+  REQUIRE(balanced.status == 0);
+  const auto global = run_cli(run + " study.db=global.db", ws.path());
+  REQUIRE(global.status == 0);
+  const auto ranks = run_cli(run + " parallel.gpus=2 study.db=ranks.db", ws.path());
+  INFO(ranks.err);
+  REQUIRE(ranks.status == 0);
+  const auto expected = first_latents(ws.path(), "balanced.db", "astraea");
+  CHECK(max_abs_diff(first_latents(ws.path(), "ranks.db", "astraea"), expected) <= 1e-5);
+  // The balance is what makes them equal: one top-k over the whole sequence picks other tokens.
+  CHECK(max_abs_diff(first_latents(ws.path(), "global.db", "astraea"), expected) > 1e-3);
+}
+
+TEST_CASE("three ranks for four heads run Ring attention and generate the single-process latents, dense and ASTRAEA",
+          "[driver][parallel]") {
+  Workspace ws;
+  const std::map<std::string, std::string> runs{{"dense", "method=dense"}, {"astraea", "method=astraea method.total_budget=0.3"}};
+  for (const auto& [method, overrides] : runs) {
+    INFO(method);
+    const std::string run = "run experiments/smoke.yaml sampler.steps=4 " + overrides;
+    const auto single = run_cli(run + (method == "astraea" ? " method.selection_shards=3" : "") + " study.db=single_" + method + ".db", ws.path());
+    REQUIRE(single.status == 0);
+    const auto ranks = run_cli(run + " parallel.gpus=3 study.db=ranks_" + method + ".db", ws.path());
+    INFO(ranks.err);
+    REQUIRE(ranks.status == 0);
+    CHECK(max_abs_diff(first_latents(ws.path(), "ranks_" + method + ".db", method), first_latents(ws.path(), "single_" + method + ".db", method)) <=
+          1e-5);
+  }
+}
+
 TEST_CASE("a rank that dies fails the trial promptly, naming the rank", "[driver][parallel]") {
   Workspace ws;
   const auto start = std::chrono::steady_clock::now();
@@ -99,12 +154,12 @@ TEST_CASE("a rank that dies fails the trial promptly, naming the rank", "[driver
 
 TEST_CASE("what sequence parallelism cannot run yet is refused before anything runs", "[driver][parallel]") {
   Workspace ws;
-  const auto astraea = run_cli("run experiments/smoke.yaml method=astraea parallel.gpus=2", ws.path());
-  CHECK(astraea.status == 3);
-  CHECK_THAT(astraea.err, Catch::Contains("not built yet") && Catch::Contains("token selection"));
-  const auto ring = run_cli("run experiments/smoke.yaml parallel.gpus=3", ws.path());
+  const auto combined = run_cli("run experiments/smoke.yaml method=astraea_rainfusion parallel.gpus=2", ws.path());
+  CHECK(combined.status == 3);
+  CHECK_THAT(combined.err, Catch::Contains("not built yet") && Catch::Contains("astraea_rainfusion"));
+  const auto ring = run_cli("run experiments/smoke.yaml method=rainfusion parallel.gpus=3", ws.path());
   CHECK(ring.status == 3);
-  CHECK_THAT(ring.err, Catch::Contains("Ring attention"));
+  CHECK_THAT(ring.err, Catch::Contains("Ring attention") && Catch::Contains("not built yet"));
   const auto bad = run_cli("run experiments/smoke.yaml", ws.path(), "RANK=0 WORLD_SIZE=2 MASTER_PORT=banana");
   CHECK(bad.status == 2);
   CHECK_THAT(bad.err, Catch::Contains("MASTER_PORT='banana'"));
