@@ -198,11 +198,24 @@ TEST_CASE("bench e2e times every setting on every rank count against dense on on
   REQUIRE(report.at("rows").size() == 4);
   for (const auto& row : report.at("rows")) {
     CHECK(row.at("median_ms").get<double>() > 0);
+    CHECK(row.at("step_ms").size() == 2);
     if (row.at("ranks") == 1 && row.at("setting") == "sampler.steps=2 method=dense") CHECK(row.at("speedup_vs_baseline").get<double>() == Approx(1.0));
   }
   const auto bad = run_cli("bench e2e experiments/smoke.yaml --gpus 0", ws.path());
   CHECK(bad.status == 2);
   CHECK_THAT(bad.err, Catch::Contains("--gpus 0"));
+}
+
+TEST_CASE("bench e2e keeps the points that ran when one fails, and exits non-zero", "[driver][parallel][bench]") {
+  Workspace ws;
+  const auto r = run_cli("bench e2e experiments/smoke.yaml sampler.steps=2 --gpus 1,2 --json e2e.json", ws.path(), "ASTRAEA_TEST_RANK_EXIT=1");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Catch::Contains("on 2 rank(s) failed") && Catch::Contains("rank 1"));
+  CHECK_THAT(r.out, Catch::Contains("failed"));
+  const auto report = nlohmann::json::parse(astraea::testing::read_file(ws.path() / "e2e.json"));
+  REQUIRE(report.at("rows").size() == 2);
+  CHECK(report.at("rows")[0].at("median_ms").get<double>() > 0);
+  CHECK_THAT(report.at("rows")[1].at("error").get<std::string>(), Catch::Contains("rank 1"));
 }
 
 TEST_CASE("CFG parallelism, alone and with Ulysses, generates the single-process latents", "[driver][parallel]") {
