@@ -33,11 +33,16 @@ void init_random_weights(torch::nn::Module& module, std::uint64_t seed, double s
       p.fill_(1.0);
       continue;
     }
+    // The sampling kernel locks the generator itself, so the lock is held only around the state.
     auto generator = at::globalContext().defaultGenerator(p.device());
-    std::lock_guard<std::mutex> lock(generator.mutex());
-    const auto saved = generator.get_state();
-    generator.set_current_seed(seed_of(i));
+    at::Tensor saved;
+    {
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      saved = generator.get_state();
+      generator.set_current_seed(seed_of(i));
+    }
     p.normal_(0.0, std, generator);
+    std::lock_guard<std::mutex> lock(generator.mutex());
     generator.set_state(saved);
   }
   at::parallel_for(0, static_cast<std::int64_t>(parameters.size()), 1, [&](std::int64_t begin, std::int64_t end) {
