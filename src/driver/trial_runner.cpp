@@ -163,6 +163,9 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   const auto shape = latent_shape(options);
   auto transformer = build_transformer(options, device, dtype);
   const auto& config = transformer->config();
+  // Every rank holds its model before any clock starts: a rank still building would otherwise
+  // stall the first timed step of the others (and the collectives' own set-up happens here too).
+  if (ranks.communicator) ranks.communicator->barrier(device);
 
   const auto prompt_count = static_cast<std::int64_t>(std::max<std::size_t>(1, options.prompts.texts.size()));
   const auto embeddings = prompt_embeddings_for(options, config, prompt_count);

@@ -117,6 +117,11 @@ std::unique_ptr<Communicator> Communicator::join(const LaunchEnvironment& enviro
   });
 }
 
+void Communicator::barrier(const c10::Device& device) {
+  const std::vector<std::int64_t> one_each(static_cast<std::size_t>(size()), 1);
+  all_to_all(at::zeros({size()}, at::TensorOptions().device(device)), one_each, one_each).cpu();
+}
+
 at::Tensor Communicator::all_to_all(const at::Tensor& flat, const std::vector<std::int64_t>& send_counts,
                                     const std::vector<std::int64_t>& recv_counts) {
   TORCH_CHECK(flat.dim() == 1, "all_to_all: the input must be flat, got ", flat.sizes());

@@ -6,6 +6,7 @@
 #include "parallel/launch_environment.h"
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <chrono>
 #include <cstdint>
@@ -40,6 +41,8 @@ class Communicator {
   // All-to-all of a flat tensor: send_counts[j] elements (in order) go to rank j, and the result
   // holds recv_counts[i] elements from each rank i, in rank order.
   at::Tensor all_to_all(const at::Tensor& flat, const std::vector<std::int64_t>& send_counts, const std::vector<std::int64_t>& recv_counts);
+  // Returns once every rank has called it: a collective on `device` (a GPU under NCCL), waited for.
+  void barrier(const c10::Device& device);
 
   // Control messages through the rendezvous store.
   void publish(const std::string& key, const std::string& value);
