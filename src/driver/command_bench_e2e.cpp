@@ -47,6 +47,51 @@ std::string setting_of(const Job& job) {
   return text.empty() ? "(config)" : text;
 }
 
+// Median of the steps after the first (which also pays for kernel selection and allocation).
+double steady_step_ms(const std::vector<double>& steps) {
+  if (steps.size() < 2) return steps.empty() ? 0.0 : steps.front();
+  std::vector<double> rest(steps.begin() + 1, steps.end());
+  std::sort(rest.begin(), rest.end());
+  const std::size_t mid = rest.size() / 2;
+  return rest.size() % 2 ? rest[mid] : 0.5 * (rest[mid - 1] + rest[mid]);
+}
+
+struct Summary {
+  Table table{{"setting", "ranks", "median ms", "± ms", "ms/step", "vs baseline", "scaling"}, {false, true, true, true, true, true, true}};
+  nlohmann::json rows = nlohmann::json::array();
+  const Point* baseline = nullptr;
+};
+
+// The table and JSON rows of the points measured so far. Baseline: dense on one rank when
+// measured, else the first one-rank point; scaling: against the same setting on one rank.
+Summary summarise(const std::vector<Point>& points) {
+  Summary out;
+  for (const auto& p : points) {
+    if (p.job->options.parallel.gpus != 1 || !p.error.empty()) continue;
+    if (!out.baseline || (p.job->options.method.name == "dense" && out.baseline->job->options.method.name != "dense")) out.baseline = &p;
+  }
+  for (const auto& p : points) {
+    const Point* one_rank = nullptr;
+    for (const auto& q : points) {
+      if (q.job->options.parallel.gpus == 1 && q.error.empty() && setting_of(*q.job) == setting_of(*p.job)) one_rank = &q;
+    }
+    if (!p.error.empty()) {
+      out.table.add_row({setting_of(*p.job), std::to_string(p.job->options.parallel.gpus), "failed", "-", "-", "-", "-"});
+      out.rows.push_back({{"setting", setting_of(*p.job)}, {"ranks", p.job->options.parallel.gpus}, {"error", p.error}});
+      continue;
+    }
+    const double speedup = out.baseline ? out.baseline->median_ms / p.median_ms : 0.0;
+    const double scaling = one_rank ? one_rank->median_ms / p.median_ms : 0.0;
+    out.table.add_row({setting_of(*p.job), std::to_string(p.job->options.parallel.gpus), fmt::format("{:.1f}", p.median_ms),
+                       fmt::format("{:.1f}", p.spread_ms), fmt::format("{:.1f}", steady_step_ms(p.step_ms)),
+                       out.baseline ? fmt::format("{:.2f}x", speedup) : "-", one_rank ? fmt::format("{:.2f}x", scaling) : "-"});
+    out.rows.push_back({{"setting", setting_of(*p.job)}, {"ranks", p.job->options.parallel.gpus}, {"median_ms", p.median_ms},
+                        {"spread_ms", p.spread_ms}, {"speedup_vs_baseline", speedup}, {"scaling_vs_one_rank", scaling},
+                        {"step_ms", p.step_ms}, {"steady_step_ms", steady_step_ms(p.step_ms)}, {"peak_memory_gib", p.peak_gib}});
+  }
+  return out;
+}
+
 }  // namespace
 
 int bench_e2e_command(const BenchE2ECommand& command) {
@@ -62,7 +107,16 @@ int bench_e2e_command(const BenchE2ECommand& command) {
   for (const auto& job : jobs) check_runnable(job.options);
 
   const auto root = make_output_dir(".", /*multirun=*/true);
+  const auto env = capture_environment();
+  // The JSON is rewritten after every point, so a run cut short keeps what it measured.
+  auto write_json = [&](const nlohmann::json& rows, bool complete) {
+    if (command.json_out.empty()) return;
+    const nlohmann::json report = {{"gpu", env.gpu}, {"commit", env.git_commit}, {"dirty", env.git_dirty}, {"config", command.config_file},
+                                   {"overrides", command.overrides}, {"points", jobs.size()}, {"complete", complete}, {"rows", rows}};
+    std::ofstream(command.json_out) << report.dump(2) << "\n";
+  };
   std::vector<Point> points;
+  points.reserve(jobs.size());
   for (const auto& job : jobs) {
     const auto dir = root / std::to_string(job.number);
     write_job_files(dir, job.config_yaml, job.overrides);
@@ -76,51 +130,24 @@ int bench_e2e_command(const BenchE2ECommand& command) {
         if (m.name == "step_ms") point.step_ms.push_back(m.value);
         if (m.name == "peak_memory_bytes") point.peak_gib = m.value / double(1 << 30);
       }
+      fmt::print(stderr, "bench e2e: {} on {} rank(s): {:.1f} ms, {:.1f} ms per step after the first\n", setting_of(job),
+                 job.options.parallel.gpus, point.median_ms, steady_step_ms(point.step_ms));
     } catch (const std::exception& e) {
       // One point that cannot run (out of memory on one GPU) leaves the others' numbers standing.
       point.error = e.what();
       fmt::print(stderr, "bench e2e: {} on {} rank(s) failed: {}\n", setting_of(job), job.options.parallel.gpus, point.error);
     }
     points.push_back(std::move(point));
+    write_json(summarise(points).rows, points.size() == jobs.size());
   }
 
-  // Baseline: dense on one rank when measured, else the first one-rank point.
-  const Point* baseline = nullptr;
-  for (const auto& p : points) {
-    if (p.job->options.parallel.gpus != 1 || !p.error.empty()) continue;
-    if (!baseline || (p.job->options.method.name == "dense" && baseline->job->options.method.name != "dense")) baseline = &p;
-  }
-  const auto env = capture_environment();
   const auto& first = jobs.front().options;
   fmt::print("astraea bench e2e: {} {}, {} steps, {} on {}, commit {}{}\n", first.model.family, first.model.variant, first.sampler.steps,
              first.model.dtype, pick_device(first.model.device).is_cuda() ? env.gpu : std::string("cpu"), env.git_commit.substr(0, 12), env.git_dirty ? " (dirty)" : "");
-  Table table({"setting", "ranks", "median ms", "± ms", "vs baseline", "scaling"}, {false, true, true, true, true, true});
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& p : points) {
-    const Point* one_rank = nullptr;
-    for (const auto& q : points) {
-      if (q.job->options.parallel.gpus == 1 && q.error.empty() && setting_of(*q.job) == setting_of(*p.job)) one_rank = &q;
-    }
-    if (!p.error.empty()) {
-      table.add_row({setting_of(*p.job), std::to_string(p.job->options.parallel.gpus), "failed", "-", "-", "-"});
-      rows.push_back({{"setting", setting_of(*p.job)}, {"ranks", p.job->options.parallel.gpus}, {"error", p.error}});
-      continue;
-    }
-    const double speedup = baseline ? baseline->median_ms / p.median_ms : 0.0;
-    const double scaling = one_rank ? one_rank->median_ms / p.median_ms : 0.0;
-    table.add_row({setting_of(*p.job), std::to_string(p.job->options.parallel.gpus), fmt::format("{:.1f}", p.median_ms),
-                   fmt::format("{:.1f}", p.spread_ms), baseline ? fmt::format("{:.2f}x", speedup) : "-",
-                   one_rank ? fmt::format("{:.2f}x", scaling) : "-"});
-    rows.push_back({{"setting", setting_of(*p.job)}, {"ranks", p.job->options.parallel.gpus}, {"median_ms", p.median_ms},
-                    {"spread_ms", p.spread_ms}, {"speedup_vs_baseline", speedup}, {"scaling_vs_one_rank", scaling},
-                    {"step_ms", p.step_ms}, {"peak_memory_gib", p.peak_gib}});
-  }
-  fmt::print("{}", table.render());
-  if (baseline) fmt::print("baseline: {} on 1 rank, {:.1f} ms; outputs in {}\n", setting_of(*baseline->job), baseline->median_ms, root.string());
-  if (!command.json_out.empty()) {
-    const nlohmann::json report = {{"gpu", env.gpu}, {"commit", env.git_commit}, {"dirty", env.git_dirty},
-                                   {"config", command.config_file}, {"overrides", command.overrides}, {"rows", rows}};
-    std::ofstream(command.json_out) << report.dump(2) << "\n";
+  const auto summary = summarise(points);
+  fmt::print("{}", summary.table.render());
+  if (summary.baseline) {
+    fmt::print("baseline: {} on 1 rank, {:.1f} ms; outputs in {}\n", setting_of(*summary.baseline->job), summary.baseline->median_ms, root.string());
   }
   const auto failed = std::count_if(points.begin(), points.end(), [](const Point& p) { return !p.error.empty(); });
   if (failed > 0) {

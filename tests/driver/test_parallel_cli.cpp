@@ -195,10 +195,12 @@ TEST_CASE("bench e2e times every setting on every rank count against dense on on
   REQUIRE(r.status == 0);
   CHECK_THAT(r.out, Catch::Contains("baseline: sampler.steps=2 method=dense on 1 rank"));
   const auto report = nlohmann::json::parse(astraea::testing::read_file(ws.path() / "e2e.json"));
+  CHECK(report.at("complete").get<bool>());
   REQUIRE(report.at("rows").size() == 4);
   for (const auto& row : report.at("rows")) {
     CHECK(row.at("median_ms").get<double>() > 0);
     CHECK(row.at("step_ms").size() == 2);
+    CHECK(row.at("steady_step_ms").get<double>() == Approx(row.at("step_ms")[1].get<double>()));
     if (row.at("ranks") == 1 && row.at("setting") == "sampler.steps=2 method=dense") CHECK(row.at("speedup_vs_baseline").get<double>() == Approx(1.0));
   }
   const auto bad = run_cli("bench e2e experiments/smoke.yaml --gpus 0", ws.path());
