@@ -68,6 +68,24 @@ struct BenchE2ECommand {
 // End-to-end latency of every (setting, rank count) against dense on one rank; prints a table.
 int bench_e2e_command(const BenchE2ECommand& command);
 
+struct BenchAttentionCommand {
+  std::vector<std::string> shapes{"2,48,17776,64", "1,24,119056,128"};  // B,H,S,D
+  std::vector<std::string> densities{"1", "0.5", "0.25", "0.1"};        // kept as typed: they name the mask files
+  std::string dtype = "bfloat16";
+  std::string device = "auto";
+  int iters = 20;            // most timed launches per point (N = clamp(4 s / first launch, 5, iters))
+  double warmup_ms = 2000;   // untimed dense launches per shape before timing (clocks and power settle)
+  std::uint64_t seed = 0;
+  std::string mask_dir;      // write each block mask there, in the format the Python baselines read
+  bool flex = false;         // time FlexAttention on the identical masks (scripts/bench_attention_baselines.py)
+  std::string baselines_script = "scripts/bench_attention_baselines.py";
+  std::string json_out;      // also write the numbers as JSON
+};
+// The block-sparse attention kernel (dense policy and block lists at each density) against
+// at::scaled_dot_product_attention on the same inputs and, with --flex, FlexAttention on the same
+// masks, in the same run on the same device; prints a table.
+int bench_attention_command(const BenchAttentionCommand& command);
+
 struct ExportParetoCommand {
   std::string db;
   std::string study;
@@ -119,8 +137,5 @@ int run_waiting_trials(results::Store& store, std::int64_t study_id, const std::
 bool is_follower_rank();
 int serve_parallel_trials();
 void stop_parallel_ranks();
-
-// For subcommands whose capability belongs to a later part of the project: says so, exits 3.
-[[noreturn]] void not_built(const std::string& subcommand, const std::string& needs);
 
 }  // namespace astraea::driver

@@ -96,8 +96,19 @@ int dispatch(int argc, char** argv) {
   bench_model_app->add_option("--repeats", bench_model.repeats, "Timed forwards (the median is reported)")->capture_default_str();
   bench_model_app->add_flag("--no-generation", no_generation, "Skip the full generation");
   bench_model_app->add_option("--json", bench_model.json_out, "Also write the numbers to this JSON file");
-  auto* bench_attention_app = bench_app->add_subcommand("attention", "Sparse attention kernels against cuDNN SDPA and FlexAttention");
-  bench_attention_app->allow_extras();
+  BenchAttentionCommand bench_attention;
+  auto* bench_attention_app = bench_app->add_subcommand("attention", "The block-sparse attention kernel against SDPA (cuDNN) and FlexAttention");
+  bench_attention_app->add_option("--shape", bench_attention.shapes, "B,H,S,D (repeatable)")->capture_default_str();
+  bench_attention_app->add_option("--density", bench_attention.densities, "Block densities, e.g. 1,0.5,0.25,0.1")->delimiter(',')->capture_default_str();
+  bench_attention_app->add_option("--dtype", bench_attention.dtype, "bfloat16 | float16 | float32")->capture_default_str();
+  bench_attention_app->add_option("--device", bench_attention.device, "auto | cpu | cuda")->capture_default_str();
+  bench_attention_app->add_option("--iters", bench_attention.iters, "Most timed launches per point")->capture_default_str();
+  bench_attention_app->add_option("--warmup-ms", bench_attention.warmup_ms, "Untimed dense launches per shape, in ms")->capture_default_str();
+  bench_attention_app->add_option("--seed", bench_attention.seed, "Seed of the inputs and masks")->capture_default_str();
+  bench_attention_app->add_option("--mask-dir", bench_attention.mask_dir, "Write the block masks here (the Python baselines' format)");
+  bench_attention_app->add_flag("--flex", bench_attention.flex, "Also time FlexAttention on the identical masks (CUDA; runs the baselines script)");
+  bench_attention_app->add_option("--baselines-script", bench_attention.baselines_script, "The Python baselines script")->capture_default_str();
+  bench_attention_app->add_option("--json", bench_attention.json_out, "Also write the numbers to this JSON file");
   BenchE2ECommand bench_e2e;
   auto* bench_e2e_app = bench_app->add_subcommand("e2e", "End-to-end latency over rank counts (parallel.gpus) and settings");
   bench_e2e_app->add_option("config", bench_e2e.config_file, "Config, e.g. experiments/bench/cogvideox_5b.yaml")->required();
@@ -155,7 +166,7 @@ int dispatch(int argc, char** argv) {
     bench_model.generation = !no_generation;
     return bench_model_command(bench_model);
   }
-  if (bench_attention_app->parsed()) not_built("bench attention", "the sparse attention kernels are not built yet");
+  if (bench_attention_app->parsed()) return bench_attention_command(bench_attention);
   if (bench_e2e_app->parsed()) return bench_e2e_command(bench_e2e);
   if (train_app->parsed()) {
     for (int i = 0; i < argc; ++i) train.command_line += (i ? " " : "") + std::string(argv[i]);

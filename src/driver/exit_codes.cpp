@@ -1,5 +1,3 @@
-#include "core/error.h"
-#include "driver/commands.h"
 #include "driver/exit_codes.h"
 
 namespace astraea::driver {
@@ -12,10 +10,6 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::kGeneric: break;
   }
   return kExitFailure;
-}
-
-void not_built(const std::string& subcommand, const std::string& needs) {
-  fail(ErrorKind::kNotBuilt, "{}: not built yet: {}", subcommand, needs);
 }
 
 }  // namespace astraea::driver
