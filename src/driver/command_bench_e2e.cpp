@@ -16,7 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <map>
 
 namespace astraea::driver {
 namespace {
@@ -92,6 +94,33 @@ Summary summarise(const std::vector<Point>& points) {
   return out;
 }
 
+// The measured points of an earlier run of the same command (--resume), keyed by setting and rank
+// count. Refuses a file from another build or config: its numbers would not be comparable.
+std::map<std::pair<std::string, int>, nlohmann::json> resumable_points(const BenchE2ECommand& command, const results::EnvironmentRecord& env) {
+  std::map<std::pair<std::string, int>, nlohmann::json> kept;
+  if (!command.resume) return kept;
+  if (command.json_out.empty()) fail(ErrorKind::kConfig, "bench e2e --resume: needs --json, the file to resume from");
+  if (!std::filesystem::exists(command.json_out)) return kept;
+  nlohmann::json earlier;
+  try {
+    std::ifstream in(command.json_out);
+    earlier = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    fail(ErrorKind::kConfig, "bench e2e --resume: {} is not a bench e2e JSON file: {}", command.json_out, e.what());
+  }
+  const auto commit = earlier.value("commit", std::string()), config = earlier.value("config", std::string());
+  const auto gpu = earlier.value("gpu", std::string());
+  if (commit != env.git_commit || earlier.value("dirty", false) != env.git_dirty || config != command.config_file || gpu != env.gpu) {
+    fail(ErrorKind::kConfig, "bench e2e --resume: {} was measured with {} at commit {} on '{}'; this run is {} at commit {} on '{}' (drop --resume or "
+         "pick another --json)", command.json_out, config, commit, gpu, command.config_file, env.git_commit, env.gpu);
+  }
+  for (const auto& row : earlier.value("rows", nlohmann::json::array())) {
+    if (row.contains("error")) continue;
+    kept[{row.at("setting").get<std::string>(), row.at("ranks").get<int>()}] = row;
+  }
+  return kept;
+}
+
 }  // namespace
 
 int bench_e2e_command(const BenchE2ECommand& command) {
@@ -101,13 +130,14 @@ int bench_e2e_command(const BenchE2ECommand& command) {
     if (g < 1) fail(ErrorKind::kConfig, "bench e2e: --gpus {}: rank counts are positive", g);
     gpus_list += (gpus_list.empty() ? "" : ",") + std::to_string(g);
   }
+  const auto env = capture_environment();
+  const auto kept = resumable_points(command, env);  // before any work: a mismatched file fails fast
   auto overrides = command.overrides;
   overrides.push_back("parallel.gpus=" + gpus_list);
   const auto jobs = prepare_jobs({command.config_file, overrides, true});
   for (const auto& job : jobs) check_runnable(job.options);
 
   const auto root = make_output_dir(".", /*multirun=*/true);
-  const auto env = capture_environment();
   // The JSON is rewritten after every point, so a run cut short keeps what it measured.
   auto write_json = [&](const nlohmann::json& rows, bool complete) {
     if (command.json_out.empty()) return;
@@ -118,10 +148,21 @@ int bench_e2e_command(const BenchE2ECommand& command) {
   std::vector<Point> points;
   points.reserve(jobs.size());
   for (const auto& job : jobs) {
+    Point point{&job};
+    if (const auto found = kept.find({setting_of(job), job.options.parallel.gpus}); found != kept.end()) {
+      const auto& row = found->second;
+      point.median_ms = row.at("median_ms").get<double>();
+      point.spread_ms = row.at("spread_ms").get<double>();
+      point.step_ms = row.at("step_ms").get<std::vector<double>>();
+      point.peak_gib = row.value("peak_memory_gib", 0.0);
+      fmt::print(stderr, "bench e2e: {} on {} rank(s): {:.1f} ms, kept from {}\n", setting_of(job), job.options.parallel.gpus, point.median_ms,
+                 command.json_out);
+      points.push_back(std::move(point));
+      continue;
+    }
     const auto dir = root / std::to_string(job.number);
     write_job_files(dir, job.config_yaml, job.overrides);
     fmt::print(stderr, "bench e2e: {} on {} rank(s)\n", setting_of(job), job.options.parallel.gpus);
-    Point point{&job};
     try {
       const auto result = run_trial_on_ranks(job.options, job.config_yaml, dir, nullptr);
       point.median_ms = metric(result, "latency_ms");

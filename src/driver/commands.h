@@ -64,6 +64,7 @@ struct BenchE2ECommand {
   std::vector<std::string> overrides;  // sweeps allowed: one point per job and rank count
   std::vector<int> gpus{1};            // rank counts (parallel.gpus)
   std::string json_out;                // also write the numbers as JSON
+  bool resume = false;                 // keep the points json_out already holds (same build and config); measure the rest
 };
 // End-to-end latency of every (setting, rank count) against dense on one rank; prints a table.
 int bench_e2e_command(const BenchE2ECommand& command);

@@ -114,7 +114,8 @@ int dispatch(int argc, char** argv) {
   bench_e2e_app->add_option("config", bench_e2e.config_file, "Config, e.g. experiments/bench/cogvideox_5b.yaml")->required();
   bench_e2e_app->add_option("overrides", bench_e2e.overrides, "Overrides; sweeps as a=1,2 give one point each");
   bench_e2e_app->add_option("--gpus", bench_e2e.gpus, "Rank counts, e.g. --gpus 1,2,4")->delimiter(',')->capture_default_str();
-  bench_e2e_app->add_option("--json", bench_e2e.json_out, "Also write the numbers to this JSON file");
+  bench_e2e_app->add_option("--json", bench_e2e.json_out, "Also write the numbers to this JSON file (after every point)");
+  bench_e2e_app->add_flag("--resume", bench_e2e.resume, "Keep the points the --json file already holds from this build and config; measure the rest");
 
   TrainCommand train;
   auto* train_app = app.add_subcommand("train", "Train the embedded tiny model or the world's checker; re-running resumes");
