@@ -168,6 +168,9 @@ int bench_attention_command(const BenchAttentionCommand& c) {
   const auto device = pick_device(c.device);
   const auto dtype = pick_dtype(c.dtype);
   if (c.flex && !device.is_cuda()) fail(ErrorKind::kConfig, "bench attention --flex: FlexAttention is timed on a CUDA device; this run is on {}", device.str());
+  if (c.flex && dtype != at::kBFloat16) {
+    fail(ErrorKind::kConfig, "bench attention --flex: the baselines script times bfloat16; this run is {} (use --dtype bfloat16)", c.dtype);
+  }
   std::optional<fs::path> mask_dir;
   if (!c.mask_dir.empty()) mask_dir = c.mask_dir;
   if (c.flex && !mask_dir) mask_dir = fs::temp_directory_path() / fmt::format("astraea_masks_{}", std::chrono::steady_clock::now().time_since_epoch().count());

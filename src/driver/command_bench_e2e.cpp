@@ -143,7 +143,10 @@ int bench_e2e_command(const BenchE2ECommand& command) {
     if (command.json_out.empty()) return;
     const nlohmann::json report = {{"gpu", env.gpu}, {"commit", env.git_commit}, {"dirty", env.git_dirty}, {"config", command.config_file},
                                    {"overrides", command.overrides}, {"points", jobs.size()}, {"complete", complete}, {"rows", rows}};
-    std::ofstream(command.json_out) << report.dump(2) << "\n";
+    // Written beside and renamed over: a run killed mid-write leaves the previous file whole.
+    const auto partial = command.json_out + ".partial";
+    std::ofstream(partial) << report.dump(2) << "\n";
+    std::filesystem::rename(partial, command.json_out);
   };
   std::vector<Point> points;
   points.reserve(jobs.size());
@@ -158,6 +161,7 @@ int bench_e2e_command(const BenchE2ECommand& command) {
       fmt::print(stderr, "bench e2e: {} on {} rank(s): {:.1f} ms, kept from {}\n", setting_of(job), job.options.parallel.gpus, point.median_ms,
                  command.json_out);
       points.push_back(std::move(point));
+      write_json(summarise(points).rows, points.size() == jobs.size());
       continue;
     }
     const auto dir = root / std::to_string(job.number);

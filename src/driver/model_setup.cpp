@@ -120,8 +120,11 @@ double median(std::vector<double> values) {
 }
 
 model::CogVideoXTransformer3D build_transformer(const config::ExperimentOptions& o, at::Device device, at::ScalarType dtype) {
-  if (o.model.init == "checkpoint") return load_transformer(o, device, dtype);
   auto& cache = random_model_cache();
+  if (o.model.init == "checkpoint") {
+    cache = {};  // a random model kept for later trials would share the device with this one
+    return load_transformer(o, device, dtype);
+  }
   const auto key = random_model_key(o, device, dtype);
   if (cache.key != key) {
     cache = {};  // the previous model's memory goes before the next one's comes

@@ -210,17 +210,20 @@ TEST_CASE("bench e2e times every setting on every rank count against dense on on
 
 TEST_CASE("bench e2e --resume keeps the points its JSON holds and measures only the rest", "[driver][parallel][bench]") {
   Workspace ws;
-  const auto first = run_cli("bench e2e experiments/smoke.yaml sampler.steps=2 --gpus 1 --json e2e.json", ws.path());
+  const auto first = run_cli("bench e2e experiments/smoke.yaml sampler.steps=2 --gpus 2 --json e2e.json", ws.path());
   REQUIRE(first.status == 0);
   const auto earlier = nlohmann::json::parse(astraea::testing::read_file(ws.path() / "e2e.json"));
+  // One rank is measured first; the two-rank point, kept, comes after it and must still be written.
   const auto r = run_cli("bench e2e experiments/smoke.yaml sampler.steps=2 --gpus 1,2 --json e2e.json --resume", ws.path());
   INFO(r.err);
   REQUIRE(r.status == 0);
-  CHECK_THAT(r.err, Catch::Contains("on 1 rank(s): ") && Catch::Contains("kept from e2e.json"));
+  CHECK_THAT(r.err, Catch::Contains("on 2 rank(s): ") && Catch::Contains("kept from e2e.json"));
   const auto report = nlohmann::json::parse(astraea::testing::read_file(ws.path() / "e2e.json"));
+  CHECK(report.at("complete").get<bool>());
   REQUIRE(report.at("rows").size() == 2);
-  CHECK(report.at("rows")[0].at("median_ms") == earlier.at("rows")[0].at("median_ms"));  // kept, not re-measured
-  CHECK(report.at("rows")[1].at("median_ms").get<double>() > 0);
+  CHECK(report.at("rows")[0].at("ranks") == 1);
+  CHECK(report.at("rows")[0].at("median_ms").get<double>() > 0);
+  CHECK(report.at("rows")[1].at("median_ms") == earlier.at("rows")[0].at("median_ms"));  // kept, not re-measured
   // Another config's file is not resumed.
   const auto other = run_cli("bench e2e experiments/quickstart.yaml --gpus 1 --json e2e.json --resume", ws.path());
   CHECK(other.status == 2);

@@ -19,6 +19,7 @@
 #include <memory>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace astraea;
@@ -177,15 +178,17 @@ TEST_CASE("selected rows of every rank attend over the whole sequence, and each 
   // Each rank selects a different number of its shard's video rows (every (r + 2)-th), as ASTRAEA's
   // per-shard top-k does; the wrapper computes the attention (Ulysses with 6 heads, Ring with 5)
   // and hands back the LSE, which must be the dense computation's for those rows and all heads.
+  // In bfloat16 the float32 LSE travels as two bfloat16 elements per value and must arrive exact.
   const attention::VideoLayout layout{7, 3, 3, 3};
   const std::int64_t batch = 2, dim = 16, total = layout.total_tokens();
-  for (const std::int64_t heads : {6, 5}) {
+  for (const auto& [heads, dtype] : std::vector<std::pair<std::int64_t, at::ScalarType>>{{6, at::kFloat}, {5, at::kFloat}, {6, at::kBFloat16}}) {
     auto generator = at::detail::createCPUGenerator(12);
-    const auto q = at::randn({batch, heads, total, dim}, generator), k = at::randn({batch, heads, total, dim}, generator),
-               v = at::randn({batch, heads, total, dim}, generator);
+    const auto q = at::randn({batch, heads, total, dim}, generator).to(dtype), k = at::randn({batch, heads, total, dim}, generator).to(dtype),
+               v = at::randn({batch, heads, total, dim}, generator).to(dtype);
     const auto expected = attention::attention_with_lse(q, k, v);
+    const double tolerance = dtype == at::kFloat ? 1e-5 : 1e-2;
     for (const int ranks : {2, 3}) {
-      INFO(heads << " heads, " << ranks << " ranks");
+      INFO(heads << " heads, " << ranks << " ranks, " << dtype);
       std::vector<at::Tensor> outputs(static_cast<std::size_t>(ranks)), lses(outputs), rows(outputs);
       on_ranks(ranks, [&](Communicator& c) {
         LseRecorder recorder;
@@ -202,8 +205,10 @@ TEST_CASE("selected rows of every rank attend over the whole sequence, and each 
       });
       for (int r = 0; r < ranks; ++r) {
         const auto& picked = rows[static_cast<std::size_t>(r)];
-        CHECK(at::allclose(outputs[static_cast<std::size_t>(r)], expected.out.index_select(2, picked), 1e-5, 1e-6));
+        CHECK(at::allclose(outputs[static_cast<std::size_t>(r)].to(at::kFloat), expected.out.index_select(2, picked).to(at::kFloat), tolerance,
+                           tolerance / 10));
         REQUIRE(lses[static_cast<std::size_t>(r)].defined());
+        CHECK(lses[static_cast<std::size_t>(r)].scalar_type() == at::kFloat);
         CHECK(at::allclose(lses[static_cast<std::size_t>(r)], expected.lse.index_select(2, picked), 1e-5, 1e-6));
       }
     }
