@@ -116,8 +116,7 @@ Timing time_launches(const std::function<void()>& launch, c10::Device device, in
     launch();
     ms.push_back(timer.stop_ms());
   }
-  std::sort(ms.begin(), ms.end());
-  return {ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]), iters};
+  return {median(std::move(ms)), iters};
 }
 
 struct Row {

@@ -51,11 +51,7 @@ std::string setting_of(const Job& job) {
 
 // Median of the steps after the first (which also pays for kernel selection and allocation).
 double steady_step_ms(const std::vector<double>& steps) {
-  if (steps.size() < 2) return steps.empty() ? 0.0 : steps.front();
-  std::vector<double> rest(steps.begin() + 1, steps.end());
-  std::sort(rest.begin(), rest.end());
-  const std::size_t mid = rest.size() / 2;
-  return rest.size() % 2 ? rest[mid] : 0.5 * (rest[mid - 1] + rest[mid]);
+  return steps.size() < 2 ? median(steps) : median({steps.begin() + 1, steps.end()});
 }
 
 struct Summary {
@@ -105,18 +101,20 @@ std::map<std::pair<std::string, int>, nlohmann::json> resumable_points(const Ben
   try {
     std::ifstream in(command.json_out);
     earlier = nlohmann::json::parse(in);
+    const auto commit = earlier.value("commit", std::string()), config = earlier.value("config", std::string());
+    const auto gpu = earlier.value("gpu", std::string());
+    if (commit != env.git_commit || earlier.value("dirty", false) != env.git_dirty || config != command.config_file || gpu != env.gpu) {
+      fail(ErrorKind::kConfig, "bench e2e --resume: {} was measured with {} at commit {} on '{}'; this run is {} at commit {} on '{}' (drop --resume "
+           "or pick another --json)", command.json_out, config, commit, gpu, command.config_file, env.git_commit, env.gpu);
+    }
+    for (const auto& row : earlier.value("rows", nlohmann::json::array())) {
+      if (row.contains("error")) continue;
+      // Checked here, so that resuming never meets a row it cannot use.
+      (void)row.at("median_ms").get<double>(), (void)row.at("spread_ms").get<double>(), (void)row.at("step_ms").get<std::vector<double>>();
+      kept[{row.at("setting").get<std::string>(), row.at("ranks").get<int>()}] = row;
+    }
   } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::kConfig, "bench e2e --resume: {} is not a bench e2e JSON file: {}", command.json_out, e.what());
-  }
-  const auto commit = earlier.value("commit", std::string()), config = earlier.value("config", std::string());
-  const auto gpu = earlier.value("gpu", std::string());
-  if (commit != env.git_commit || earlier.value("dirty", false) != env.git_dirty || config != command.config_file || gpu != env.gpu) {
-    fail(ErrorKind::kConfig, "bench e2e --resume: {} was measured with {} at commit {} on '{}'; this run is {} at commit {} on '{}' (drop --resume or "
-         "pick another --json)", command.json_out, config, commit, gpu, command.config_file, env.git_commit, env.gpu);
-  }
-  for (const auto& row : earlier.value("rows", nlohmann::json::array())) {
-    if (row.contains("error")) continue;
-    kept[{row.at("setting").get<std::string>(), row.at("ranks").get<int>()}] = row;
   }
   return kept;
 }

@@ -228,6 +228,12 @@ TEST_CASE("bench e2e --resume keeps the points its JSON holds and measures only 
   const auto other = run_cli("bench e2e experiments/quickstart.yaml --gpus 1 --json e2e.json --resume", ws.path());
   CHECK(other.status == 2);
   CHECK_THAT(other.err, Catch::Contains("drop --resume"));
+  // A file that is not one of ours is one line and exit 2, and stays as it was.
+  const auto junk = ws.dir.write("junk.json", "{\"rows\": [1, 2");
+  const auto malformed = run_cli("bench e2e experiments/smoke.yaml --gpus 1 --json junk.json --resume", ws.path());
+  CHECK(malformed.status == 2);
+  CHECK_THAT(malformed.err, Catch::Contains("junk.json is not a bench e2e JSON file"));
+  CHECK(astraea::testing::read_file(junk) == "{\"rows\": [1, 2");
 }
 
 TEST_CASE("bench e2e keeps the points that ran when one fails, and exits non-zero", "[driver][parallel][bench]") {
