@@ -89,6 +89,13 @@ class Accelerator {
   virtual void record_lse(int layer, const at::Tensor& lse, const VideoLayout& layout, const RowSelection& rows) {
     (void)layer, (void)lse, (void)layout, (void)rows;
   }
+  // After select_rows(layer, ...) this step: how many video rows the same rule, in the same state,
+  // picks from a video of `video_tokens` tokens. Sequence-parallel processes select on their own
+  // shards by one rule, so each counts every other's rows itself, without a message or a wait.
+  virtual std::int64_t rows_selected(int layer, std::int64_t video_tokens) const {
+    (void)layer;
+    return video_tokens;
+  }
 };
 
 }  // namespace astraea::attention

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <utility>
 
 namespace astraea::attention {
@@ -96,6 +97,12 @@ at::Tensor AstraeaAccelerator::scores(const LayerState& s, const at::Tensor& vid
   return settings_.w_alpha * normalised + settings_.w_beta * part(s.n_skip).to(at::kDouble).exp();
 }
 
+std::int64_t AstraeaAccelerator::rows_selected(int layer, std::int64_t video_tokens) const {
+  if (state(layer).every_row_this_step) return video_tokens;
+  const auto rows = rows_per_slice(video_tokens);
+  return std::accumulate(rows.begin(), rows.end(), std::int64_t{0});
+}
+
 RowSelection AstraeaAccelerator::select_rows(int layer, const at::Tensor& video) {
   if (step_ < 0) fail("astraea: select_rows (layer {}) before begin_step", layer);
   TORCH_CHECK(video.dim() == 3, "astraea: select_rows (layer ", layer, ") needs video [B, N, D], got ", video.sizes());
@@ -114,6 +121,7 @@ RowSelection AstraeaAccelerator::select_rows(int layer, const at::Tensor& video)
     k += rows[static_cast<std::size_t>(p)];
     every_row = every_row && rows[static_cast<std::size_t>(p)] >= even_slice(tokens, p, settings_.selection_shards).size();
   }
+  s.every_row_this_step = first || dense_step_;
   if (first || dense_step_ || every_row) {
     if (first) {
       const auto options = video.options();

@@ -69,6 +69,7 @@ class AstraeaAccelerator final : public Accelerator {
   // method that runs its own attention over these rows (astraea_rainfusion_accelerator.h) and
   // sequence parallelism. A layer without select_rows yet is ignored.
   void record_lse(int layer, const at::Tensor& lse, const VideoLayout& layout, const RowSelection& rows) override;
+  std::int64_t rows_selected(int layer, std::int64_t video_tokens) const override;
 
   const AstraeaSettings& settings() const { return settings_; }
   // Theta of the current step, and the rows per batch element it asks for when N video tokens.
@@ -89,6 +90,7 @@ class AstraeaAccelerator final : public Accelerator {
     at::Tensor lse_prev;
     at::Tensor n_skip;
     RowSelection selection;
+    bool every_row_this_step = true;  // the layer's first call or a dense step: every row, whatever N
   };
 
   const LayerState& state(int layer) const;

@@ -40,6 +40,7 @@ class AstraeaRainFusionAccelerator final : public Accelerator {
   at::Tensor finish_block(int layer, const RowSelection& rows, const at::Tensor& video_out) override;
   // Its LSE feeds ASTRAEA's scores, but its attention is sparse: nobody else may compute it.
   bool keeps_lse() const override { return true; }
+  std::int64_t rows_selected(int layer, std::int64_t video_tokens) const override { return astraea_.rows_selected(layer, video_tokens); }
 
   const AstraeaAccelerator& astraea() const { return astraea_; }
   const RainFusionSettings& rainfusion_settings() const { return rainfusion_; }

@@ -3,6 +3,7 @@
 // (cuDNN on Hopper) dense, and, with --flex, FlexAttention on the identical block masks (the Python
 // baselines script reads the masks this command writes). Where the sm_90a kernel cannot run, the
 // kernel bridge's LibTorch reference runs instead and the table says so.
+#include "attention/arm.h"
 #include "attention/kernel_bridge.h"
 #include "core/error.h"
 #include "driver/commands.h"
@@ -17,6 +18,7 @@
 #include <torch/cuda.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -41,20 +43,35 @@ struct Shape {
   double dense_flops() const { return 4.0 * double(batch) * double(heads) * double(seq) * double(seq) * double(dim); }
 };
 
-Shape parse_shape(const std::string& text) {
-  Shape s;
-  std::int64_t* fields[] = {&s.batch, &s.heads, &s.seq, &s.dim};
+// Four comma-separated integers, each at least its minimum, for the option `option` that names
+// them `names` ("B,H,S,D").
+std::array<std::int64_t, 4> parse_four(const std::string& text, const char* option, const char* names, const std::array<std::int64_t, 4>& least) {
+  std::array<std::int64_t, 4> values{};
   std::size_t start = 0;
-  for (int i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
     const auto comma = text.find(',', start);
-    if ((comma == std::string::npos) != (i == 3)) fail(ErrorKind::kConfig, "bench attention: --shape '{}' is not B,H,S,D", text);
     const auto field = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     char* end = nullptr;
-    *fields[i] = std::strtoll(field.c_str(), &end, 10);
-    if (field.empty() || *end != '\0' || *fields[i] < 1) fail(ErrorKind::kConfig, "bench attention: --shape '{}' is not four positive integers B,H,S,D", text);
+    values[i] = std::strtoll(field.c_str(), &end, 10);
+    if ((comma == std::string::npos) != (i == 3) || field.empty() || *end != '\0' || values[i] < least[i] || values[i] > (std::int64_t{1} << 40)) {
+      fail(ErrorKind::kConfig, "bench attention: {} '{}' is not four integers {} (at least {},{},{},{})", option, text, names, least[0], least[1],
+           least[2], least[3]);
+    }
     start = comma + 1;
   }
-  return s;
+  return values;
+}
+
+Shape parse_shape(const std::string& text) {
+  const auto v = parse_four(text, "--shape", "B,H,S,D", {1, 1, 1, 1});
+  return {v[0], v[1], v[2], v[3]};
+}
+
+// "text,frames,height,width" in patches.
+attention::VideoLayout parse_layout(const std::string& text) {
+  const auto v = parse_four(text, "--layout", "text,frames,height,width", {0, 1, 1, 1});
+  if (*std::max_element(v.begin(), v.end()) > (1 << 20)) fail(ErrorKind::kConfig, "bench attention: --layout '{}' is too large", text);
+  return {static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]), static_cast<int>(v[3])};
 }
 
 double parse_density(const std::string& text) {
@@ -119,6 +136,12 @@ Timing time_launches(const std::function<void()>& launch, c10::Device device, in
   return {median(std::move(ms)), iters};
 }
 
+// ARM's pattern choice for every head of a shape, against the dense attention it steers.
+struct ArmRow {
+  std::string shape, layout;
+  Timing timing;
+};
+
 struct Row {
   std::string shape, kernel, implementation, density_text;
   double density = 1.0;
@@ -163,6 +186,8 @@ int bench_attention_command(const BenchAttentionCommand& c) {
   if (c.iters < 1) fail(ErrorKind::kConfig, "bench attention: --iters {} must be at least 1", c.iters);
   std::vector<Shape> shapes;
   for (const auto& text : c.shapes) shapes.push_back(parse_shape(text));
+  std::vector<std::pair<std::string, attention::VideoLayout>> layouts;
+  for (const auto& text : c.layouts) layouts.emplace_back(text, parse_layout(text));
   for (const auto& d : c.densities) parse_density(d);
   const auto device = pick_device(c.device);
   const auto dtype = pick_dtype(c.dtype);
@@ -176,6 +201,7 @@ int bench_attention_command(const BenchAttentionCommand& c) {
   if (mask_dir) fs::create_directories(*mask_dir);
 
   std::vector<Row> rows;
+  std::vector<ArmRow> arm_rows;
   nlohmann::json checks = nlohmann::json::array();
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     const auto& s = shapes[i];
@@ -207,6 +233,14 @@ int bench_attention_command(const BenchAttentionCommand& c) {
     // The kernel's dense answer against SDPA's on these inputs: a guard that the timed kernel is the right one.
     const auto ours = attention::block_sparse_attention(q, k, v, at::Tensor(), at::Tensor()).out.to(at::kFloat);
     checks.push_back({{"shape", s.text()}, {"max_abs_diff_dense_vs_sdpa", (ours - at::scaled_dot_product_attention(q, k, v).to(at::kFloat)).abs().max().item<double>()}});
+    const auto layout = std::find_if(layouts.begin(), layouts.end(), [&](const auto& l) { return l.second.total_tokens() == s.seq; });
+    if (layout != layouts.end()) {
+      // q and k in frame-major order, as RainFusion hands them to ARM; the result lands on the host.
+      const attention::ArmOptions arm;
+      arm_rows.push_back({s.text(), layout->first, time_launches([&] { attention::recognise_patterns(q, k, layout->second, arm); }, device, c.iters)});
+    } else {
+      fmt::print(stderr, "bench attention: no --layout has {} tokens; ARM's pattern choice is not timed for {}\n", s.seq, s.text());
+    }
     for (std::size_t d = 0; d < c.densities.size(); ++d) {
       const auto& text = c.densities[d];
       const auto mask = random_block_mask(s, parse_density(text), c.seed * 1000003 + i * 101 + d);
@@ -244,9 +278,25 @@ int bench_attention_command(const BenchAttentionCommand& c) {
                    fmt::format("{:.1f}", s.dense_flops() * density / ms / 1e9), fmt::format("{:.2f}", sdpa->timing.ms / ms), "1.00"});
   }
   fmt::print("{}", table.render());
+  nlohmann::json json_arm = nlohmann::json::array();
+  if (!arm_rows.empty()) {
+    Table arm_table({"shape (B,H,S,D)", "layout (text,T,H,W)", "ARM ms", "N", "% of SDPA dense", "% of astraea dense"},
+                    {false, false, true, true, true, true});
+    for (const auto& a : arm_rows) {
+      const auto of = [&](const std::string& kernel) {
+        const auto r = std::find_if(rows.begin(), rows.end(), [&](const Row& x) { return x.shape == a.shape && x.kernel == kernel; });
+        return 100.0 * a.timing.ms / r->timing.ms;
+      };
+      arm_table.add_row({a.shape, a.layout, fmt::format("{:.3f}", a.timing.ms), std::to_string(a.timing.iters), fmt::format("{:.2f}", of("SDPA dense")),
+                         fmt::format("{:.2f}", of("astraea (dense policy)"))});
+      json_arm.push_back({{"shape", a.shape}, {"layout", a.layout}, {"ms", a.timing.ms}, {"iters", a.timing.iters},
+                          {"percent_of_sdpa_dense", of("SDPA dense")}, {"percent_of_astraea_dense", of("astraea (dense policy)")}});
+    }
+    fmt::print("RainFusion's ARM pattern choice for every head (two samples, band recall, result on the host):\n{}", arm_table.render());
+  }
   if (!c.json_out.empty()) {
     const nlohmann::json report = {{"gpu", device.is_cuda() ? env.gpu : std::string("cpu")}, {"commit", env.git_commit}, {"dirty", env.git_dirty},
-                                   {"dtype", c.dtype}, {"rows", json_rows}, {"checks", checks}};
+                                   {"dtype", c.dtype}, {"rows", json_rows}, {"arm", json_arm}, {"checks", checks}};
     std::ofstream(c.json_out) << report.dump(2) << "\n";
   }
   return 0;

@@ -72,6 +72,9 @@ int bench_e2e_command(const BenchE2ECommand& command);
 struct BenchAttentionCommand {
   std::vector<std::string> shapes{"2,48,17776,64", "1,24,119056,128"};  // B,H,S,D
   std::vector<std::string> densities{"1", "0.5", "0.25", "0.1"};        // kept as typed: they name the mask files
+  // Video layouts "text,frames,height,width" (patches): a shape whose S is one's total also times
+  // RainFusion's ARM pattern choice on that layout. The defaults: CogVideoX-5B and HunyuanVideo 720p.
+  std::vector<std::string> layouts{"226,13,30,45", "256,33,45,80"};
   std::string dtype = "bfloat16";
   std::string device = "auto";
   int iters = 20;            // most timed launches per point (N = clamp(4 s / first launch, 5, iters))

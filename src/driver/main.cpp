@@ -100,6 +100,8 @@ int dispatch(int argc, char** argv) {
   auto* bench_attention_app = bench_app->add_subcommand("attention", "The block-sparse attention kernel against SDPA (cuDNN) and FlexAttention");
   bench_attention_app->add_option("--shape", bench_attention.shapes, "B,H,S,D (repeatable)")->capture_default_str();
   bench_attention_app->add_option("--density", bench_attention.densities, "Block densities, e.g. 1,0.5,0.25,0.1")->delimiter(',')->capture_default_str();
+  bench_attention_app->add_option("--layout", bench_attention.layouts, "Video layouts text,frames,height,width for ARM's timing (repeatable)")
+      ->capture_default_str();
   bench_attention_app->add_option("--dtype", bench_attention.dtype, "bfloat16 | float16 | float32")->capture_default_str();
   bench_attention_app->add_option("--device", bench_attention.device, "auto | cpu | cuda")->capture_default_str();
   bench_attention_app->add_option("--iters", bench_attention.iters, "Most timed launches per point")->capture_default_str();

@@ -56,13 +56,6 @@ at::Tensor SequenceParallelAccelerator::gather_batch(const at::Tensor& local) {
   return at::cat({half(0), half(group_size_)}, 0);
 }
 
-std::vector<std::int64_t> SequenceParallelAccelerator::all_gather_count(std::int64_t mine, const at::Device& device) {
-  const std::vector<std::int64_t> ones(static_cast<std::size_t>(group_size_), 1);
-  const auto mine_to_all = at::full({group_size_}, mine, at::TensorOptions().dtype(at::kLong).device(device));
-  const auto got = group_all_to_all(mine_to_all, ones, ones).cpu();
-  return {got.data_ptr<std::int64_t>(), got.data_ptr<std::int64_t>() + group_size_};
-}
-
 at::Tensor SequenceParallelAccelerator::attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                                   const attention::VideoLayout& layout, const attention::RowSelection& rows) {
   if (group_size_ == 1) {
@@ -116,8 +109,13 @@ at::Tensor SequenceParallelAccelerator::ulysses(int layer, const at::Tensor& q, 
   const std::int64_t mine = sizes[static_cast<std::size_t>(me)], my_rows = q.size(2) - text;
   TORCH_CHECK(k.size(2) == text + mine && my_rows >= 0 && (gathered_rows || my_rows == mine), "ulysses attention (layer ", layer, "): q has ",
               q.size(2), " rows and k ", k.size(2), ", expected ", text, " text + ", mine, " video");
-  // Query rows per member: the shard itself, or what each member selected.
-  const auto q_rows = gathered_rows ? all_gather_count(my_rows, q.device()) : sizes;
+  // Query rows per member: the shard itself, or what each member selected from its shard.
+  std::vector<std::int64_t> q_rows = sizes;
+  if (gathered_rows) {
+    for (auto& n : q_rows) n = inner_.rows_selected(layer, n);
+    TORCH_CHECK(q_rows[static_cast<std::size_t>(me)] == my_rows, "ulysses attention (layer ", layer, "): ", my_rows,
+                " selected rows, but the selection rule gives ", q_rows[static_cast<std::size_t>(me)], " for a shard of ", mine);
+  }
   inner_.assign_heads(first_head);
   auto at_ = [](const std::vector<std::int64_t>& x, int i) { return x[static_cast<std::size_t>(i)]; };
 

@@ -7,7 +7,8 @@
 //     accelerator runs unchanged on those heads (assign_heads tells it which); a second all-to-all
 //     turns the output back. Text rows, computed by every rank for its heads, travel back with it.
 //   Ulysses over gathered rows, for a method that selects tokens and keeps their LSE (ASTRAEA):
-//     each rank's selected rows (top-k per shard, so the work is balanced) travel with its keys;
+//     each rank's selected rows (top-k per shard, so the work is balanced) travel with its keys,
+//     each rank counting the others' rows by the selection rule (rows_selected), with no message;
 //     the rank holding a head runs exact row-subset attention for every rank's rows, and each
 //     row's LSE returns with its output to the token's rank, which records it (record_lse).
 //   Ring attention (ring_attention.h), when the heads do not split over the ranks: every rank keeps
@@ -50,8 +51,6 @@ class SequenceParallelAccelerator final : public attention::Accelerator {
   int rank_of(int member) const { return group_ * group_size_ + member; }
   // All-to-all inside my group: counts per member; the other group's ranks exchange nothing.
   at::Tensor group_all_to_all(const at::Tensor& flat, const std::vector<std::int64_t>& send, const std::vector<std::int64_t>& recv);
-  // Every member's value of `mine`, in member order.
-  std::vector<std::int64_t> all_gather_count(std::int64_t mine, const at::Device& device);
 
   // Ulysses; with `gathered_rows` the q rows are each member's selection and this class computes
   // the attention and hands the LSE back to the inner accelerator.

@@ -37,6 +37,7 @@ class TimedAccelerator final : public attention::Accelerator {
   void record_lse(int layer, const at::Tensor& lse, const attention::VideoLayout& layout, const attention::RowSelection& rows) override {
     inner_.record_lse(layer, lse, layout, rows);
   }
+  std::int64_t rows_selected(int layer, std::int64_t video_tokens) const override { return inner_.rows_selected(layer, video_tokens); }
 
   // Milliseconds spent in attention per layer (index = layer) since construction; waits for the
   // device work recorded so far.

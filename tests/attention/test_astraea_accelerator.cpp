@@ -84,11 +84,17 @@ TEST_CASE("astraea recomputes exactly k rows per block and batch element", "[att
     for (int layer = 0; layer < kLayers; ++layer) {
       INFO("step " << step << " layer " << layer);
       const auto& sel = astraea.last_selection(layer);
+      // The rule other processes' shards are counted by: 13 tokens at 0.25, 0.5 and 0 give
+      // round(3.25) = 3, round(6.5) = 7 and 0 rows; the first step computes every row.
+      const std::int64_t of_13[] = {13, 3, 7, 0};
+      CHECK(astraea.rows_selected(layer, 13) == of_13[step]);
       if (step == 0) {
         CHECK(sel.all());
+        CHECK(astraea.rows_selected(layer, kVideoTokens) == kVideoTokens);
         continue;
       }
       const auto k = std::max<std::int64_t>(AstraeaAccelerator::kMinRows, std::llround(budget[step] * kVideoTokens));
+      CHECK(astraea.rows_selected(layer, kVideoTokens) == k);
       REQUIRE(!sel.all());
       REQUIRE(sel.indices.sizes() == at::IntArrayRef({2, k}));
       const auto idx = sel.indices;
@@ -270,6 +276,7 @@ TEST_CASE("a balanced selection takes each slice's own top rows", "[attention][a
     AstraeaAccelerator astraea(s);
     astraea.begin_step(0, 2);
     const auto all = astraea.select_rows(0, video0);
+    CHECK(astraea.rows_selected(0, kTokens) == kTokens);  // a layer's first call computes every row
     const auto q = at::zeros({kBatch, kHeads, kText + kTokens, kHeadDim});  // every LSE ln(S): the change alone decides
     const auto kv = at::randn({kBatch, kHeads, kText + kTokens, kHeadDim});
     astraea.attention(0, q, kv, kv, layout, all);
@@ -277,6 +284,7 @@ TEST_CASE("a balanced selection takes each slice's own top rows", "[attention][a
     astraea.begin_step(1, 2);
     const auto sel = astraea.select_rows(0, video1);
     REQUIRE(!sel.all());
+    CHECK(astraea.rows_selected(0, kTokens) == sel.indices.size(1));
     return sel.indices;
   };
   CHECK(at::equal(selected(1), at::tensor(std::vector<std::int64_t>{3, 7, 11, 15}).view({1, 4})));

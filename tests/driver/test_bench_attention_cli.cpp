@@ -67,6 +67,28 @@ TEST_CASE("bench attention times SDPA, the dense policy and each block density, 
   }
 }
 
+TEST_CASE("bench attention times ARM's pattern choice for a shape whose tokens a --layout accounts for", "[driver][bench]") {
+  Workspace ws;
+  // 6 text + 3 frames of 4 x 8 patches = 102 tokens: the first shape has a layout, the second none.
+  const auto r = run_cli("bench attention --shape 1,2,102,16 --shape 1,2,100,16 --layout 6,3,4,8 --density 1 --iters 2 --warmup-ms 1 "
+                         "--device cpu --dtype float32 --json bench.json",
+                         ws.path());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("ARM pattern choice") && Catch::Contains("6,3,4,8"));
+  CHECK_THAT(r.err, Catch::Contains("no --layout has 100 tokens"));
+  const auto report = nlohmann::json::parse(astraea::testing::read_file(ws.path() / "bench.json"));
+  REQUIRE(report.at("arm").size() == 1);
+  const auto& arm = report.at("arm")[0];
+  CHECK(arm.at("shape") == "1,2,102,16");
+  CHECK(arm.at("iters").get<int>() == 2);
+  const double sdpa_ms = report.at("rows")[0].at("ms").get<double>();
+  CHECK(arm.at("percent_of_sdpa_dense").get<double>() == Approx(100.0 * arm.at("ms").get<double>() / sdpa_ms));
+  const auto layout = run_cli("bench attention --shape 1,1,8,4 --layout 2,0,2,2 --device cpu", ws.path());
+  CHECK(layout.status == 2);
+  CHECK_THAT(layout.err, Catch::Contains("--layout '2,0,2,2'"));
+}
+
 TEST_CASE("bench attention refuses bad input in one line with exit 2", "[driver][bench]") {
   Workspace ws;
   const auto shape = run_cli("bench attention --shape 1,2,0,4 --device cpu", ws.path());

@@ -55,7 +55,8 @@ void on_ranks(int ranks, const std::function<void(Communicator&)>& body) {
 }
 
 // An exact method that keeps LSE state, as ASTRAEA does: its attention must never be called under
-// sequence parallelism (the wrapper computes it), and it keeps the LSE it is handed.
+// sequence parallelism (the wrapper computes it), and it keeps the LSE it is handed. Its selection
+// rule: floor(n / 2) rows of a shard of n.
 class LseRecorder final : public attention::Accelerator {
  public:
   std::string name() const override { return "lse_recorder"; }
@@ -69,6 +70,7 @@ class LseRecorder final : public attention::Accelerator {
   bool exact_attention() const override { return true; }
   bool keeps_lse() const override { return true; }
   void record_lse(int, const at::Tensor& lse, const attention::VideoLayout&, const attention::RowSelection&) override { recorded = lse; }
+  std::int64_t rows_selected(int, std::int64_t video_tokens) const override { return video_tokens / 2; }
   at::Tensor recorded;
 };
 
@@ -175,10 +177,11 @@ TEST_CASE("Ulysses and Ring attention over ranks equal dense attention over the 
 }
 
 TEST_CASE("selected rows of every rank attend over the whole sequence, and each rank gets its rows' LSE over every head", "[parallel]") {
-  // Each rank selects a different number of its shard's video rows (every (r + 2)-th), as ASTRAEA's
-  // per-shard top-k does; the wrapper computes the attention (Ulysses with 6 heads, Ring with 5)
-  // and hands back the LSE, which must be the dense computation's for those rows and all heads.
-  // In bfloat16 the float32 LSE travels as two bfloat16 elements per value and must arrive exact.
+  // Each rank selects floor(n / 2) of its shard's n video rows (every other one, from the second),
+  // by one rule as ASTRAEA's per-shard top-k does: with 27 video tokens, 6 and 7 rows on 2 ranks.
+  // The wrapper computes the attention (Ulysses with 6 heads, Ring with 5) and hands back the
+  // LSE, which must be the dense computation's for those rows and all heads. In bfloat16 the
+  // float32 LSE travels as two bfloat16 elements per value and must arrive exact.
   const attention::VideoLayout layout{7, 3, 3, 3};
   const std::int64_t batch = 2, dim = 16, total = layout.total_tokens();
   for (const auto& [heads, dtype] : std::vector<std::pair<std::int64_t, at::ScalarType>>{{6, at::kFloat}, {5, at::kFloat}, {6, at::kBFloat16}}) {
@@ -195,7 +198,7 @@ TEST_CASE("selected rows of every rank attend over the whole sequence, and each 
         SequenceParallelAccelerator sharded(recorder, c);
         const auto shard = sharded.video_shard(layout.video_tokens());
         // Positions in the whole sequence of my text rows and selected video rows.
-        const auto video = at::arange(layout.text_tokens + shard.begin, layout.text_tokens + shard.end, c.rank() + 2, at::kLong);
+        const auto video = at::arange(layout.text_tokens + shard.begin + 1, layout.text_tokens + shard.end, 2, at::kLong);
         const auto picked = at::cat({at::arange(layout.text_tokens, at::kLong), video});
         const attention::RowSelection selection{(video - layout.text_tokens - shard.begin).unsqueeze(0).expand({batch, video.size(0)})};
         const auto r = static_cast<std::size_t>(c.rank());
@@ -213,6 +216,18 @@ TEST_CASE("selected rows of every rank attend over the whole sequence, and each 
       }
     }
   }
+}
+
+TEST_CASE("a selection the method's rule does not give is refused before any message", "[parallel]") {
+  const attention::VideoLayout layout{2, 2, 2, 2};
+  const auto x = at::randn({1, 2, 2 + 8, 4});
+  on_ranks(2, [&](Communicator& c) {
+    LseRecorder recorder;  // the rule gives 2 rows of a shard of 4; every rank hands over all 4
+    SequenceParallelAccelerator sharded(recorder, c);
+    const auto shard = sharded.video_shard(layout.video_tokens());
+    const auto mine = x.slice(2, 0, 2 + shard.size());
+    CHECK_THROWS_WITH(sharded.attention(0, mine, mine, mine, layout, {}), Catch::Contains("4 selected rows") && Catch::Contains("gives 2"));
+  });
 }
 
 TEST_CASE("gather_video reassembles the shards in order", "[parallel]") {
