@@ -1,5 +1,7 @@
 #include "attention/arm.h"
 
+#include "attention/kernel_bridge.h"
+
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -13,16 +15,8 @@ int first_banded_frame(const VideoLayout& layout, bool first_frame_sink) { retur
 
 // Recall of a band with half-width floor(b * S') on the sampled rows and columns, per (B, h).
 at::Tensor band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, double sparsity) {
-  const at::Tensor index = sample.to(q.device());
-  const at::Tensor qs = q.index_select(2, index).to(at::kFloat);
-  const at::Tensor ks = k.index_select(2, index).to(at::kFloat);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
-  const at::Tensor probs = at::softmax(at::matmul(qs, ks.transpose(-2, -1)) * scale, -1);
-  const std::int64_t n = sample.size(0);
-  const auto half_width = static_cast<std::int64_t>(std::floor(bandwidth_for_sparsity(sparsity) * static_cast<double>(n)));
-  const at::Tensor pos = at::arange(n, index.options());
-  const at::Tensor in_band = (pos.unsqueeze(1) - pos.unsqueeze(0)).abs() <= half_width;
-  return ((probs * in_band).sum({-2, -1}) / probs.sum({-2, -1})).cpu();
+  const auto half_width = static_cast<std::int64_t>(std::floor(bandwidth_for_sparsity(sparsity) * static_cast<double>(sample.size(0))));
+  return sampled_band_recall(q, k, sample, half_width);
 }
 
 }  // namespace
@@ -45,8 +39,13 @@ ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const Vid
   TORCH_CHECK(k.sizes() == q.sizes(), "arm: k ", k.sizes(), " must match q ", q.sizes());
   TORCH_CHECK(layout.frames >= 1 && layout.frame_tokens() >= 1, "arm: the layout has no video tokens");
   ArmResult r;
-  r.temporal_recall = band_recall(q, k, arm_local_sample(layout, options.first_frame_sink), options.sparsity);
-  r.spatial_recall = band_recall(q, k, arm_global_sample(layout, options.first_frame_sink), options.sparsity);
+  // Both recalls reach the host in one copy.
+  const at::Tensor recalls = at::stack({band_recall(q, k, arm_local_sample(layout, options.first_frame_sink), options.sparsity),
+                                        band_recall(q, k, arm_global_sample(layout, options.first_frame_sink), options.sparsity)})
+                                 .to(at::kFloat)
+                                 .cpu();
+  r.temporal_recall = recalls[0];
+  r.spatial_recall = recalls[1];
   const at::Tensor& rt = r.temporal_recall;
   const at::Tensor& rs = r.spatial_recall;
   const auto code = [](HeadPattern p) { return static_cast<std::int64_t>(p); };

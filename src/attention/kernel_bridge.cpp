@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #if ASTRAEA_WITH_KERNELS
+#include "kernels/band_recall.h"
 #include "kernels/block_sparse_attention.h"
 
 #include <ATen/cuda/CUDAContext.h>
@@ -233,6 +234,52 @@ AttentionWithLse row_subset_attention(const at::Tensor& q, const at::Tensor& k, 
   p.q_rows_batch_stride = c.rows.stride(0);
   p.q_source_len = static_cast<int>(q.size(2));
   return launch(c, kWho);
+#else
+  TORCH_CHECK(false, kWho, ": built without the CUDA kernels");
+#endif
+}
+
+at::Tensor sampled_band_recall_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width) {
+  const at::Tensor index = sample.to(q.device(), at::kLong);
+  const at::Tensor qs = q.index_select(2, index).to(at::kFloat);
+  const at::Tensor ks = k.index_select(2, index).to(at::kFloat);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
+  const at::Tensor probs = at::softmax(at::matmul(qs, ks.transpose(-2, -1)) * scale, -1);
+  const at::Tensor pos = at::arange(index.size(0), index.options());
+  const at::Tensor in_band = (pos.unsqueeze(1) - pos.unsqueeze(0)).abs() <= half_width;
+  return (probs * in_band).sum({-2, -1}) / probs.sum({-2, -1});
+}
+
+at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width) {
+  constexpr const char* kWho = "sampled_band_recall";
+  TORCH_CHECK(q.dim() == 4 && k.sizes() == q.sizes(), kWho, ": q and k must be [B, H, S, D] of one shape; got q ", q.sizes(), ", k ", k.sizes());
+  TORCH_CHECK(sample.dim() == 1 && sample.size(0) > 0, kWho, ": the sample must be a non-empty 1-D tensor of positions; got ", sample.sizes());
+  TORCH_CHECK(half_width >= 0, kWho, ": half_width ", half_width, " < 0");
+  if (!attention_kernels_available(q, k, k) || q.size(0) * q.size(1) > 65535) return sampled_band_recall_reference(q, k, sample, half_width);
+#if ASTRAEA_WITH_KERNELS
+  const c10::cuda::CUDAGuard guard(q.device());
+  // The kernel reads Q in 4-byte and K rows in 16-byte pieces; other layouts are made contiguous.
+  const auto aligned = [](const at::Tensor& t, std::int64_t multiple) {
+    return t.stride(3) == 1 && t.stride(0) % multiple == 0 && t.stride(1) % multiple == 0 && t.stride(2) % multiple == 0 &&
+           reinterpret_cast<std::uintptr_t>(t.data_ptr()) % (multiple * 2) == 0;
+  };
+  const at::Tensor qq = aligned(q, 2) ? q : q.contiguous();
+  const at::Tensor kk = aligned(k, kVectorElements) ? k : k.contiguous();
+  const at::Tensor positions = sample.to(q.device(), at::kLong).contiguous();
+  const std::int64_t n = positions.size(0);
+  at::Tensor rows = at::empty({q.size(0) * q.size(1), n}, q.options().dtype(at::kFloat));
+  kern::BandRecallParams p;
+  p.q = qq.data_ptr(), p.k = kk.data_ptr(), p.sample = positions.data_ptr<std::int64_t>(), p.row_recall = rows.data_ptr<float>();
+  for (int i = 0; i < 3; ++i) p.q_strides[i] = qq.stride(i), p.k_strides[i] = kk.stride(i);
+  p.batch = static_cast<int>(q.size(0)), p.heads = static_cast<int>(q.size(1)), p.len = q.size(2), p.n = static_cast<int>(n);
+  p.head_dim = static_cast<int>(q.size(3)), p.half_width = half_width;
+  p.dtype = q.scalar_type() == at::kHalf ? kern::AttentionDtype::kFp16 : kern::AttentionDtype::kBf16;
+  try {
+    kern::band_recall(p, c10::cuda::getCurrentCUDAStream(q.device().index()).stream());
+  } catch (const std::exception& e) {
+    TORCH_CHECK(false, kWho, ": ", e.what());
+  }
+  return rows.view({q.size(0), q.size(1), n}).mean(-1);
 #else
   TORCH_CHECK(false, kWho, ": built without the CUDA kernels");
 #endif

@@ -3,6 +3,7 @@
 // device): the kernels through the bridge against the float32 reference on the same 16-bit
 // inputs; pass when the error is at most twice that of a reference that rounds P and O to the
 // input dtype like a 16-bit kernel does, and the LSE is within 1e-3.
+#include "attention/arm.h"
 #include "attention/kernel_bridge.h"
 #include "support/catch.h"
 
@@ -193,5 +194,27 @@ TEST_CASE("row_subset_attention on sm_90 equals dense attention at the gathered 
     check_against_reference(row_subset_attention(q, k, v, rows), picked, k, v, mask);            // gather fused into the Q load
     check_against_reference(row_subset_attention(q, k, v, rows.to(at::kInt)), picked, k, v, mask);
     check_against_reference(row_subset_attention(picked, k, v, at::Tensor()), picked, k, v, mask);  // rows selected by the caller
+  }
+}
+
+TEST_CASE("sampled_band_recall on sm_90 equals the float32 reference on ARM's samples", "[kernel_bridge][gpu]") {
+  if (!sm90_available()) ASTRAEA_GPU_SKIP("no sm_90 GPU: band recall test skipped");
+  const VideoLayout layout{226, 13, 12, 20};  // local sample 240 tokens, global 236
+  for (const std::int64_t d : {64, 128}) {
+    for (const bool bshd : {false, true}) {
+      const std::int64_t b = 2, h = 3, s = layout.total_tokens();
+      const auto options = at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16);
+      auto make = [&] { return bshd ? at::randn({b, s, h, d}, options).transpose(1, 2) : at::randn({b, h, s, d}, options); };
+      const at::Tensor q = make(), k = make();
+      for (const auto& sample : {arm_local_sample(layout, true), arm_global_sample(layout, true)}) {
+        for (const std::int64_t width : {0, 37, 1000}) {
+          INFO("head dim " << d << (bshd ? ", [B,S,H,D]" : "") << ", sample of " << sample.size(0) << ", half width " << width);
+          const at::Tensor got = sampled_band_recall(q, k, sample, width);
+          REQUIRE(got.is_cuda());
+          REQUIRE(got.sizes() == at::IntArrayRef({b, h}));
+          CHECK(max_abs_diff(got, sampled_band_recall_reference(q, k, sample, width)) <= 1e-4);
+        }
+      }
+    }
   }
 }

@@ -6,6 +6,7 @@
 #include "kernels/block_sparse_attention.h"
 #include "kernels/block_sparse_attention_reference.h"
 #include "kernels/launch_check.h"
+#include "kernels/kernel_test_support.h"
 #include "support/catch.h"
 
 #include <cuda_bf16.h>
@@ -22,17 +23,9 @@
 #include <vector>
 
 using namespace astraea::kernels;
+using namespace astraea::kernels::testing;
 
 namespace {
-
-bool sm90_present() {
-  int devices = 0;
-  const bool ok = cudaGetDeviceCount(&devices) == cudaSuccess && devices > 0;
-  cudaGetLastError();
-  if (!ok) return false;
-  cudaDeviceProp prop{};
-  return cudaGetDeviceProperties(&prop, 0) == cudaSuccess && prop.major == 9;
-}
 
 struct Case {
   std::string name;
@@ -43,29 +36,6 @@ struct Case {
   bool diagonal_rows = false; // every odd query block keeps only its diagonal block
   bool bshd = false;          // tensors stored [B, S, H, D]
 };
-
-template <typename T>
-struct DeviceBuffer {
-  T* data = nullptr;
-  explicit DeviceBuffer(std::size_t count) { check_cuda(cudaMalloc(reinterpret_cast<void**>(&data), count * sizeof(T) + 16), "cudaMalloc"); }
-  ~DeviceBuffer() { cudaFree(data); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-};
-
-std::uint16_t to_bits(float x, AttentionDtype dtype) {
-  if (dtype == AttentionDtype::kFp16) {
-    const __half h = __float2half_rn(x);
-    return *reinterpret_cast<const std::uint16_t*>(&h);
-  }
-  const __nv_bfloat16 b = __float2bfloat16_rn(x);
-  return *reinterpret_cast<const std::uint16_t*>(&b);
-}
-
-float from_bits(std::uint16_t bits, AttentionDtype dtype) {
-  if (dtype == AttentionDtype::kFp16) return __half2float(*reinterpret_cast<const __half*>(&bits));
-  return __bfloat162float(*reinterpret_cast<const __nv_bfloat16*>(&bits));
-}
 
 // FlexAttention layout: counts [B,H,Mq], indices [B,H,Mq,Nk]; rows in random order, unused
 // entries filled with the diagonal block so that reading past the count would double-count it.

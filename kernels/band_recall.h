@@ -1,0 +1,42 @@
+// ARM's band recall (RainFusion; src/attention/arm.h), fused. For each (batch, head) slice and each
+// sampled query row i of n, the share of the row's softmax mass over the n sampled keys that lies
+// in the band |i - j| <= half_width:
+//
+//   recall_i = sum_{j : |i - j| <= w} exp(s_ij) / sum_j exp(s_ij),   s_ij = q[sample_i] . k[sample_j] / sqrt(D)
+//
+// QK^T runs on tensor cores (mma.sync m16n8k16, sm_80 and later) over 64-key tiles gathered into
+// shared memory; each row keeps an online max and two running sums (the whole row and its band),
+// so no n x n matrix is ever written and no PV product is computed.
+#pragma once
+
+#include "kernels/block_sparse_attention.h"
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace astraea::kernels {
+
+struct BandRecallParams {
+  // [batch, heads, len, head_dim] in element strides {batch, head, row}; the last dimension is
+  // contiguous. Base pointers and row strides allow 16-byte loads of K rows and 4-byte loads of Q.
+  const void* q = nullptr;
+  const void* k = nullptr;
+  std::int64_t q_strides[3] = {0, 0, 0};
+  std::int64_t k_strides[3] = {0, 0, 0};
+  const std::int64_t* sample = nullptr;  // device: n token positions in [0, len), shared by every slice
+  float* row_recall = nullptr;           // device: [batch * heads, n]
+  int batch = 0;
+  int heads = 0;
+  std::int64_t len = 0;
+  int n = 0;
+  int head_dim = 0;  // 64, 96 or 128
+  std::int64_t half_width = 0;
+  AttentionDtype dtype = AttentionDtype::kBf16;
+};
+
+// Launches on `stream`; throws std::invalid_argument for unsupported params and
+// std::runtime_error for a launch error.
+void band_recall(const BandRecallParams& params, cudaStream_t stream);
+
+}  // namespace astraea::kernels

@@ -1,0 +1,138 @@
+// The fused band-recall kernel (ARM's pattern statistics) against a double-precision host
+// computation of the same definition on the same 16-bit inputs: per sampled row, the softmax mass
+// over the sampled keys inside |i - j| <= w divided by the whole. Inputs and samples are drawn
+// fresh on every run; the output is poisoned with NaN before each launch, so a row the kernel
+// skips fails. Skipped when no sm_90 GPU is present.
+#include "kernels/band_recall.h"
+#include "kernels/kernel_test_support.h"
+#include "support/catch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace astraea::kernels;
+using namespace astraea::kernels::testing;
+
+namespace {
+
+struct Case {
+  std::string name;
+  AttentionDtype dtype;
+  int batch, heads, len, n, dim;
+  std::int64_t half_width;
+  bool bshd = false;  // tensors stored [B, S, H, D]
+};
+
+// Recall of every sampled row of every slice, by definition, in double precision.
+std::vector<double> reference(const Case& c, const std::vector<std::uint16_t>& q, const std::vector<std::uint16_t>& k,
+                              const std::int64_t (&strides)[3], const std::vector<std::int64_t>& sample) {
+  std::vector<double> out;
+  std::vector<double> scores(static_cast<std::size_t>(c.n));
+  const double scale = 1.0 / std::sqrt(static_cast<double>(c.dim));
+  for (int b = 0; b < c.batch; ++b) {
+    for (int h = 0; h < c.heads; ++h) {
+      const std::int64_t base = b * strides[0] + h * strides[1];
+      for (int i = 0; i < c.n; ++i) {
+        for (int j = 0; j < c.n; ++j) {
+          double dot = 0;
+          for (int d = 0; d < c.dim; ++d) {
+            dot += static_cast<double>(from_bits(q[static_cast<std::size_t>(base + sample[i] * strides[2] + d)], c.dtype)) *
+                   static_cast<double>(from_bits(k[static_cast<std::size_t>(base + sample[j] * strides[2] + d)], c.dtype));
+          }
+          scores[static_cast<std::size_t>(j)] = dot * scale;
+        }
+        const double top = *std::max_element(scores.begin(), scores.end());
+        double whole = 0, band = 0;
+        for (int j = 0; j < c.n; ++j) {
+          const double w = std::exp(scores[static_cast<std::size_t>(j)] - top);
+          whole += w;
+          if (std::abs(i - j) <= c.half_width) band += w;
+        }
+        out.push_back(band / whole);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("band recall matches the definition in double precision", "[kernels][gpu]") {
+  if (!sm90_present()) {
+    WARN("no sm_90 GPU: band recall test skipped");
+    return;
+  }
+  const auto bf16 = AttentionDtype::kBf16, fp16 = AttentionDtype::kFp16;
+  const std::vector<Case> cases = {
+      {"n=300 of 500, w=40, hd64", bf16, 2, 3, 500, 300, 64, 40},
+      {"n=17, one partial tile, w=0, hd128 fp16", fp16, 1, 2, 100, 17, 128, 0},
+      {"n=257, w >= n (recall 1), hd96", bf16, 1, 4, 700, 257, 96, 1000},
+      {"B*H=160 above the SM count, n=130, hd64 fp16", fp16, 2, 80, 300, 130, 64, 10},
+      {"[B,S,H,D] strides, n=200, hd128", bf16, 2, 3, 400, 200, 128, 25, true},
+      {"5B local sample: n=1350 of 17776, w=391, hd64", bf16, 1, 2, 17776, 1350, 64, 391},
+  };
+  std::random_device seed;
+  std::mt19937_64 rng(seed());
+  for (const auto& c : cases) {
+    SECTION(c.name) {
+      const std::int64_t elements = static_cast<std::int64_t>(c.batch) * c.heads * c.len * c.dim;
+      std::int64_t strides[3];
+      if (c.bshd) {
+        strides[0] = static_cast<std::int64_t>(c.len) * c.heads * c.dim, strides[1] = c.dim, strides[2] = static_cast<std::int64_t>(c.heads) * c.dim;
+      } else {
+        strides[0] = static_cast<std::int64_t>(c.heads) * c.len * c.dim, strides[1] = static_cast<std::int64_t>(c.len) * c.dim, strides[2] = c.dim;
+      }
+      std::normal_distribution<float> normal(0.f, 1.f);
+      std::vector<std::uint16_t> q(static_cast<std::size_t>(elements)), k(q.size());
+      for (auto& x : q) x = to_bits(normal(rng), c.dtype);
+      for (auto& x : k) x = to_bits(normal(rng), c.dtype);
+      std::vector<std::int64_t> positions(static_cast<std::size_t>(c.len));
+      std::iota(positions.begin(), positions.end(), 0);
+      std::shuffle(positions.begin(), positions.end(), rng);
+      std::vector<std::int64_t> sample(positions.begin(), positions.begin() + c.n);
+      std::sort(sample.begin(), sample.end());
+
+      DeviceBuffer<std::uint16_t> dq(q.size()), dk(k.size());
+      DeviceBuffer<std::int64_t> dsample(sample.size());
+      DeviceBuffer<float> drecall(static_cast<std::size_t>(c.batch) * c.heads * c.n);
+      check_cuda(cudaMemcpy(dq.data, q.data(), q.size() * 2, cudaMemcpyHostToDevice), "copy q");
+      check_cuda(cudaMemcpy(dk.data, k.data(), k.size() * 2, cudaMemcpyHostToDevice), "copy k");
+      check_cuda(cudaMemcpy(dsample.data, sample.data(), sample.size() * 8, cudaMemcpyHostToDevice), "copy sample");
+      check_cuda(cudaMemset(drecall.data, 0xff, static_cast<std::size_t>(c.batch) * c.heads * c.n * sizeof(float)), "poison");
+
+      BandRecallParams p;
+      p.q = dq.data, p.k = dk.data, p.sample = dsample.data, p.row_recall = drecall.data;
+      for (int i = 0; i < 3; ++i) p.q_strides[i] = p.k_strides[i] = strides[i];
+      p.batch = c.batch, p.heads = c.heads, p.len = c.len, p.n = c.n, p.head_dim = c.dim, p.half_width = c.half_width, p.dtype = c.dtype;
+      band_recall(p, nullptr);
+      check_cuda(cudaDeviceSynchronize(), "band_recall");
+      std::vector<float> got(static_cast<std::size_t>(c.batch) * c.heads * c.n);
+      check_cuda(cudaMemcpy(got.data(), drecall.data, got.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy recall");
+
+      const auto expected = reference(c, q, k, strides, sample);
+      double worst = 0;
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        REQUIRE(std::isfinite(got[i]));
+        worst = std::max(worst, std::abs(static_cast<double>(got[i]) - expected[i]));
+      }
+      INFO("largest |recall - reference| " << worst);
+      CHECK(worst <= 2e-4);
+      if (c.half_width >= c.n) CHECK(*std::min_element(got.begin(), got.end()) >= 1.f - 1e-6f);
+    }
+  }
+}
+
+TEST_CASE("band recall refuses what it cannot run", "[kernels]") {
+  BandRecallParams p;
+  CHECK_THROWS_AS(band_recall(p, nullptr), std::invalid_argument);  // n = 0
+  p.n = p.batch = p.heads = 1, p.len = 1, p.head_dim = 80;
+  int dummy[4] = {};
+  p.q = p.k = dummy, p.sample = reinterpret_cast<const std::int64_t*>(dummy), p.row_recall = reinterpret_cast<float*>(dummy);
+  p.k_strides[2] = 3;
+  CHECK_THROWS_AS(band_recall(p, nullptr), std::invalid_argument);  // K rows not 16-byte multiples
+}
