@@ -1,4 +1,5 @@
 #include "kernels/band_recall.h"
+#include "kernels/hopper_ptx.cuh"
 #include "kernels/launch_check.h"
 
 #include <cuda_bf16.h>
@@ -11,6 +12,8 @@
 
 namespace astraea::kernels {
 namespace {
+
+namespace ptx = astraea::kernels::ptx;
 
 constexpr int kWarps = 4;
 constexpr int kThreads = kWarps * 32;
@@ -62,7 +65,7 @@ template <typename T, int D>
 __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallParams p) {
   constexpr int kSteps = D / 16;
   constexpr int kPitch = D + 8;  // 16 bytes of padding per key row: the fragment reads hit 32 banks
-  __shared__ __align__(16) T keys[kKeysPerTile * kPitch];
+  __shared__ __align__(16) T keys[2][kKeysPerTile * kPitch];  // double-buffered: the next tile loads during this one
 
   const int slice = blockIdx.y;
   const std::int64_t b = slice / p.heads, h = slice % p.heads;
@@ -97,70 +100,86 @@ __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallP
     for (int half = 0; half < 2; ++half) running_max[m][half] = -INFINITY, full[m][half] = 0.f, band[m][half] = 0.f;
   }
 
-  for (int key0 = 0; key0 < p.n; key0 += kKeysPerTile) {
-    __syncthreads();  // the previous tile is no longer read
+  // Gathers sampled keys [key0, key0 + 64) into buffer `buffer` by cp.async; keys past n are zeros.
+  const auto load_tile = [&](int buffer, int key0) {
     constexpr int kVectorsPerKey = D / 8;
     for (int v = threadIdx.x; v < kKeysPerTile * kVectorsPerKey; v += kThreads) {
       const int key = v / kVectorsPerKey, part = v % kVectorsPerKey;
-      int4 value = make_int4(0, 0, 0, 0);
-      if (key0 + key < p.n) value = *reinterpret_cast<const int4*>(k + p.sample[key0 + key] * p.k_strides[2] + 8 * part);
-      *reinterpret_cast<int4*>(&keys[key * kPitch + 8 * part]) = value;
-    }
-    __syncthreads();
-    if (row0 >= p.n) continue;  // a warp past the last row only keeps the barriers
-
-    float scores[kRowTiles][kKeyTiles][4];
-#pragma unroll
-    for (int m = 0; m < kRowTiles; ++m) {
-#pragma unroll
-      for (int t = 0; t < kKeyTiles; ++t) scores[m][t][0] = scores[m][t][1] = scores[m][t][2] = scores[m][t][3] = 0.f;
-    }
-#pragma unroll
-    for (int t = 0; t < kKeyTiles; ++t) {
-      const T* key_row = &keys[(8 * t + g) * kPitch + c2];
-#pragma unroll
-      for (int s = 0; s < kSteps; ++s) {
-        const std::uint32_t b0 = load_pair(key_row + 16 * s), b1 = load_pair(key_row + 16 * s + 8);
-#pragma unroll
-        for (int m = 0; m < kRowTiles; ++m) Mma<T>::run(scores[m][t], a[m][s], b0, b1);
+      const auto dst = static_cast<std::uint32_t>(__cvta_generic_to_shared(&keys[buffer][key * kPitch + 8 * part]));
+      if (key0 + key < p.n) {
+        ptx::cp_async_16(dst, k + p.sample[key0 + key] * p.k_strides[2] + 8 * part);
+      } else {
+        ptx::st_shared_zero_16(dst);
       }
     }
+    ptx::cp_async_commit();
+  };
+
+  load_tile(0, 0);
+  for (int tile = 0, key0 = 0; key0 < p.n; ++tile, key0 += kKeysPerTile) {
+    const int buffer = tile % 2;
+    if (key0 + kKeysPerTile < p.n) {
+      load_tile(buffer ^ 1, key0 + kKeysPerTile);  // its buffer was released by the barrier that ended the last tile
+      ptx::cp_async_wait_group<1>();
+    } else {
+      ptx::cp_async_wait_group<0>();
+    }
+    __syncthreads();  // this tile's keys are in shared memory for every thread
+    if (row0 < p.n) {  // a warp past the last row only keeps the barriers
+      float scores[kRowTiles][kKeyTiles][4];
+#pragma unroll
+      for (int m = 0; m < kRowTiles; ++m) {
+#pragma unroll
+        for (int t = 0; t < kKeyTiles; ++t) scores[m][t][0] = scores[m][t][1] = scores[m][t][2] = scores[m][t][3] = 0.f;
+      }
+#pragma unroll
+      for (int t = 0; t < kKeyTiles; ++t) {
+        const T* key_row = &keys[buffer][(8 * t + g) * kPitch + c2];
+#pragma unroll
+        for (int s = 0; s < kSteps; ++s) {
+          const std::uint32_t b0 = load_pair(key_row + 16 * s), b1 = load_pair(key_row + 16 * s + 8);
+#pragma unroll
+          for (int m = 0; m < kRowTiles; ++m) Mma<T>::run(scores[m][t], a[m][s], b0, b1);
+        }
+      }
 
 #pragma unroll
-    for (int m = 0; m < kRowTiles; ++m) {
+      for (int m = 0; m < kRowTiles; ++m) {
 #pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        const int r = row0 + 16 * m + g + 8 * half;
-        float tile_max = -INFINITY;
+        for (int half = 0; half < 2; ++half) {
+          const int r = row0 + 16 * m + g + 8 * half;
+          float tile_max = -INFINITY;
 #pragma unroll
-        for (int t = 0; t < kKeyTiles; ++t) {
+          for (int t = 0; t < kKeyTiles; ++t) {
 #pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const int j = key0 + 8 * t + c2 + e;
-            float& x = scores[m][t][2 * half + e];
-            x = j < p.n ? x * scale_log2 : -INFINITY;
-            tile_max = fmaxf(tile_max, x);
+            for (int e = 0; e < 2; ++e) {
+              const int j = key0 + 8 * t + c2 + e;
+              float& x = scores[m][t][2 * half + e];
+              x = j < p.n ? x * scale_log2 : -INFINITY;
+              tile_max = fmaxf(tile_max, x);
+            }
           }
-        }
-        // Every tile holds a valid key, and the quad covers the tile's 64 columns: the max is finite.
-        const float next_max = fmaxf(running_max[m][half], quad_max(tile_max));
-        const float rescale = exp2f(running_max[m][half] - next_max);
-        float tile_full = 0.f, tile_band = 0.f;
+          // Every tile holds a valid key, and the quad covers the tile's 64 columns: the max is finite.
+          const float next_max = fmaxf(running_max[m][half], quad_max(tile_max));
+          const float rescale = exp2f(running_max[m][half] - next_max);
+          float tile_full = 0.f, tile_band = 0.f;
 #pragma unroll
-        for (int t = 0; t < kKeyTiles; ++t) {
+          for (int t = 0; t < kKeyTiles; ++t) {
 #pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const int j = key0 + 8 * t + c2 + e;
-            const float w = exp2f(scores[m][t][2 * half + e] - next_max);
-            tile_full += w;
-            tile_band += abs(r - j) <= width ? w : 0.f;
+            for (int e = 0; e < 2; ++e) {
+              const int j = key0 + 8 * t + c2 + e;
+              const float w = exp2f(scores[m][t][2 * half + e] - next_max);
+              tile_full += w;
+              tile_band += abs(r - j) <= width ? w : 0.f;
+            }
           }
+          running_max[m][half] = next_max;
+          full[m][half] = full[m][half] * rescale + tile_full;
+          band[m][half] = band[m][half] * rescale + tile_band;
         }
-        running_max[m][half] = next_max;
-        full[m][half] = full[m][half] * rescale + tile_full;
-        band[m][half] = band[m][half] * rescale + tile_band;
       }
     }
+    __syncthreads();  // every warp is done with this buffer before the next tile's load refills it
   }
 
   // The quad's four threads share each row's max; their partial sums add.

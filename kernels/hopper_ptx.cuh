@@ -87,6 +87,15 @@ __device__ inline void cp_async_16(std::uint32_t dst, const void* src) {
 // Waits for every cp.async this thread issued.
 __device__ inline void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
 
+// Closes this thread's group of cp.async copies issued since the last commit.
+__device__ inline void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+
+// Waits until at most `Pending` of this thread's committed groups are still in flight.
+template <int Pending>
+__device__ inline void cp_async_wait_group() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending) : "memory");
+}
+
 __device__ inline void st_shared_zero_16(std::uint32_t dst) {
   asm volatile("st.shared.v4.u32 [%0], {%1, %1, %1, %1};\n" ::"r"(dst), "r"(0u) : "memory");
 }

@@ -21,16 +21,16 @@ at::Tensor band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tenso
 
 }  // namespace
 
-at::Tensor arm_local_sample(const VideoLayout& layout, bool first_frame_sink) {
+at::Tensor arm_local_sample(const VideoLayout& layout, bool first_frame_sink, c10::Device device) {
   const std::int64_t start = layout.text_tokens + first_banded_frame(layout, first_frame_sink) * layout.frame_tokens();
-  return at::arange(start, start + layout.frame_tokens(), at::kLong);
+  return at::arange(start, start + layout.frame_tokens(), at::TensorOptions().dtype(at::kLong).device(device));
 }
 
-at::Tensor arm_global_sample(const VideoLayout& layout, bool first_frame_sink) {
+at::Tensor arm_global_sample(const VideoLayout& layout, bool first_frame_sink, c10::Device device) {
   const int first = first_banded_frame(layout, first_frame_sink);
   const std::int64_t omega = std::max(layout.frames - first, 1);
   const std::int64_t start = layout.text_tokens + first * layout.frame_tokens();
-  return at::arange(start, layout.total_tokens(), omega, at::kLong);
+  return at::arange(start, layout.total_tokens(), omega, at::TensorOptions().dtype(at::kLong).device(device));
 }
 
 ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const VideoLayout& layout, const ArmOptions& options) {
@@ -40,8 +40,8 @@ ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const Vid
   TORCH_CHECK(layout.frames >= 1 && layout.frame_tokens() >= 1, "arm: the layout has no video tokens");
   ArmResult r;
   // Both recalls reach the host in one copy.
-  const at::Tensor recalls = at::stack({band_recall(q, k, arm_local_sample(layout, options.first_frame_sink), options.sparsity),
-                                        band_recall(q, k, arm_global_sample(layout, options.first_frame_sink), options.sparsity)})
+  const at::Tensor recalls = at::stack({band_recall(q, k, arm_local_sample(layout, options.first_frame_sink, q.device()), options.sparsity),
+                                        band_recall(q, k, arm_global_sample(layout, options.first_frame_sink, q.device()), options.sparsity)})
                                  .to(at::kFloat)
                                  .cpu();
   r.temporal_recall = recalls[0];

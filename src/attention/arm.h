@@ -15,6 +15,7 @@
 #include "attention/video_layout.h"
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 namespace astraea::attention {
 
@@ -36,8 +37,9 @@ struct ArmResult {
 // q, k: [B, h, S, d] in frame-major order with S = layout.total_tokens().
 ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const VideoLayout& layout, const ArmOptions& options);
 
-// Video-token positions in the joint sequence of the two samples (int64, ascending).
-at::Tensor arm_local_sample(const VideoLayout& layout, bool first_frame_sink);
-at::Tensor arm_global_sample(const VideoLayout& layout, bool first_frame_sink);
+// Video-token positions in the joint sequence of the two samples (int64, ascending), made on
+// `device` (ARM makes them beside q, so that no copy reaches the GPU).
+at::Tensor arm_local_sample(const VideoLayout& layout, bool first_frame_sink, c10::Device device = c10::kCPU);
+at::Tensor arm_global_sample(const VideoLayout& layout, bool first_frame_sink, c10::Device device = c10::kCPU);
 
 }  // namespace astraea::attention

@@ -206,7 +206,7 @@ TEST_CASE("sampled_band_recall on sm_90 equals the float32 reference on ARM's sa
       const auto options = at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16);
       auto make = [&] { return bshd ? at::randn({b, s, h, d}, options).transpose(1, 2) : at::randn({b, h, s, d}, options); };
       const at::Tensor q = make(), k = make();
-      for (const auto& sample : {arm_local_sample(layout, true), arm_global_sample(layout, true)}) {
+      for (const auto& sample : {arm_local_sample(layout, true, at::kCUDA), arm_global_sample(layout, true)}) {
         for (const std::int64_t width : {0, 37, 1000}) {
           INFO("head dim " << d << (bshd ? ", [B,S,H,D]" : "") << ", sample of " << sample.size(0) << ", half width " << width);
           const at::Tensor got = sampled_band_recall(q, k, sample, width);
