@@ -92,10 +92,9 @@ void check_runnable(const config::ExperimentOptions& options) {
            ranks, options.sampler.guidance_scale);
     }
     const int sequence_ranks = options.parallel.cfg ? ranks / 2 : ranks;
-    if (config.num_attention_heads % sequence_ranks != 0 && options.method.name == "rainfusion") {
-      fail(ErrorKind::kNotBuilt, "parallel.gpus={}: the model's {} heads do not split over {} sequence-parallel ranks; Ring attention, which "
-           "takes over, runs exact attention (dense, astraea), and RainFusion's per-head sparse patterns under it are not built yet",
-           ranks, config.num_attention_heads, sequence_ranks);
+    if (config.num_attention_heads < sequence_ranks && options.method.name == "rainfusion") {
+      fail(ErrorKind::kConfig, "parallel.gpus={}: the model's {} heads over {} sequence-parallel ranks leave a rank without a head, which "
+           "RainFusion's per-head attention needs", ranks, config.num_attention_heads, sequence_ranks);
     }
     if (target.device.is_cuda() && ranks > static_cast<int>(torch::cuda::device_count())) {
       fail(ErrorKind::kConfig, "parallel.gpus={}, but this host has {} GPU(s)", ranks, torch::cuda::device_count());

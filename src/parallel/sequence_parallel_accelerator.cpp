@@ -64,22 +64,18 @@ at::Tensor SequenceParallelAccelerator::attention(int layer, const at::Tensor& q
   }
   TORCH_CHECK(q.dim() == 4 && k.sizes() == v.sizes() && q.size(0) == k.size(0) && q.size(1) == k.size(1) && q.size(3) == k.size(3),
               "sequence-parallel attention (layer ", layer, "): incompatible q ", q.sizes(), ", k ", k.sizes(), ", v ", v.sizes());
-  const std::int64_t heads = q.size(1);
-  if (heads % group_size_ != 0) {
-    if (!inner_.exact_attention()) {
-      fail(ErrorKind::kNotBuilt, "parallel: {} heads do not split over {} ranks, and Ring attention, which takes over, computes exact attention "
-           "only (dense, astraea), not {}'s sparse attention", heads, group_size_, inner_.name());
-    }
-    return ring(layer, q, k, v, layout, rows);
+  if (inner_.keeps_lse() && !inner_.exact_attention()) {
+    fail(ErrorKind::kNotBuilt, "parallel: {} both selects tokens and attends sparsely; under sequence parallelism that is not built yet",
+         inner_.name());
   }
-  if (inner_.keeps_lse()) {
-    if (!inner_.exact_attention()) {
-      fail(ErrorKind::kNotBuilt, "parallel: {} both selects tokens and attends sparsely; under sequence parallelism that is not built yet",
-           inner_.name());
-    }
-    return ulysses(layer, q, k, v, layout, rows, /*gathered_rows=*/true);
+  // Heads the ranks do not divide: exact methods go round the ring with every head; a sparse
+  // method keeps its per-head attention on uneven head shares (Ulysses, e.g. 8, 8, 7, 7 of 30).
+  if (q.size(1) % group_size_ != 0 && inner_.exact_attention()) return ring(layer, q, k, v, layout, rows);
+  if (q.size(1) < group_size_) {
+    fail(ErrorKind::kConfig, "parallel: {} heads over {} sequence-parallel ranks leave a rank without a head, which {}'s per-head attention needs",
+         q.size(1), group_size_, inner_.name());
   }
-  return ulysses(layer, q, k, v, layout, rows, /*gathered_rows=*/false);
+  return ulysses(layer, q, k, v, layout, rows, /*gathered_rows=*/inner_.keeps_lse());
 }
 
 namespace {
@@ -104,7 +100,10 @@ at::Tensor SequenceParallelAccelerator::ulysses(int layer, const at::Tensor& q, 
                                                 const attention::VideoLayout& layout, const attention::RowSelection& rows, bool gathered_rows) {
   const int ranks = group_size_, me = member_;
   const std::int64_t batch = q.size(0), heads = q.size(1), dim = q.size(3), text = layout.text_tokens;
-  const std::int64_t local_heads = heads / ranks, first_head = me * local_heads;
+  // Member m attends heads [m H / P, (m + 1) H / P): equal shares when P divides H.
+  const auto heads_of = [&](int m) { return attention::even_slice(heads, m, ranks); };
+  const auto mine_heads = heads_of(me);
+  const std::int64_t my_heads = mine_heads.size();
   const auto sizes = shard_sizes(layout.video_tokens());
   const std::int64_t mine = sizes[static_cast<std::size_t>(me)], my_rows = q.size(2) - text;
   TORCH_CHECK(k.size(2) == text + mine && my_rows >= 0 && (gathered_rows || my_rows == mine), "ulysses attention (layer ", layer, "): q has ",
@@ -116,32 +115,33 @@ at::Tensor SequenceParallelAccelerator::ulysses(int layer, const at::Tensor& q, 
     TORCH_CHECK(q_rows[static_cast<std::size_t>(me)] == my_rows, "ulysses attention (layer ", layer, "): ", my_rows,
                 " selected rows, but the selection rule gives ", q_rows[static_cast<std::size_t>(me)], " for a shard of ", mine);
   }
-  inner_.assign_heads(first_head);
+  inner_.assign_heads(mine_heads.begin);
   auto at_ = [](const std::vector<std::int64_t>& x, int i) { return x[static_cast<std::size_t>(i)]; };
 
-  // To rank j: heads [j h/P, (j+1) h/P) of my query rows, keys and values, in one message.
+  // To member j: its heads of my query rows, keys and values, in one message.
   std::vector<at::Tensor> pieces;
   std::vector<std::int64_t> send(static_cast<std::size_t>(ranks)), recv(static_cast<std::size_t>(ranks));
   for (int j = 0; j < ranks; ++j) {
-    for (const auto* x : {&q, &k, &v}) pieces.push_back(x->slice(1, j * local_heads, (j + 1) * local_heads).slice(2, text).flatten());
-    send[static_cast<std::size_t>(j)] = batch * local_heads * (my_rows + 2 * mine) * dim;
-    recv[static_cast<std::size_t>(j)] = batch * local_heads * (at_(q_rows, j) + 2 * at_(sizes, j)) * dim;
+    const auto theirs = heads_of(j);
+    for (const auto* x : {&q, &k, &v}) pieces.push_back(x->slice(1, theirs.begin, theirs.end).slice(2, text).flatten());
+    send[static_cast<std::size_t>(j)] = batch * theirs.size() * (my_rows + 2 * mine) * dim;
+    recv[static_cast<std::size_t>(j)] = batch * my_heads * (at_(q_rows, j) + 2 * at_(sizes, j)) * dim;
   }
   const auto received = group_all_to_all(at::cat(pieces), send, recv);
   std::vector<at::Tensor> video_q, video_k, video_v;
   std::int64_t offset = 0;
   for (int i = 0; i < ranks; ++i) {
-    const std::int64_t nq = batch * local_heads * at_(q_rows, i) * dim, nkv = batch * local_heads * at_(sizes, i) * dim;
-    video_q.push_back(received.slice(0, offset, offset + nq).view({batch, local_heads, at_(q_rows, i), dim}));
-    video_k.push_back(received.slice(0, offset + nq, offset + nq + nkv).view({batch, local_heads, at_(sizes, i), dim}));
-    video_v.push_back(received.slice(0, offset + nq + nkv, offset + nq + 2 * nkv).view({batch, local_heads, at_(sizes, i), dim}));
+    const std::int64_t nq = batch * my_heads * at_(q_rows, i) * dim, nkv = batch * my_heads * at_(sizes, i) * dim;
+    video_q.push_back(received.slice(0, offset, offset + nq).view({batch, my_heads, at_(q_rows, i), dim}));
+    video_k.push_back(received.slice(0, offset + nq, offset + nq + nkv).view({batch, my_heads, at_(sizes, i), dim}));
+    video_v.push_back(received.slice(0, offset + nq + nkv, offset + nq + 2 * nkv).view({batch, my_heads, at_(sizes, i), dim}));
     offset += nq + 2 * nkv;
   }
   auto full = [&](const at::Tensor& x, std::vector<at::Tensor>& video) {
-    video.insert(video.begin(), x.slice(1, first_head, first_head + local_heads).slice(2, 0, text));
+    video.insert(video.begin(), x.slice(1, mine_heads.begin, mine_heads.end).slice(2, 0, text));
     return at::cat(video, 2);
   };
-  at::Tensor out, lse;  // [B, h/P, L + sum of q_rows, d], [B, h/P, L + sum of q_rows]
+  at::Tensor out, lse;  // [B, my heads, L + sum of q_rows, d], [B, my heads, L + sum of q_rows]
   if (gathered_rows) {
     auto result = attention::row_subset_attention(full(q, video_q), full(k, video_k), full(v, video_v), at::Tensor());
     out = result.out;
@@ -150,22 +150,23 @@ at::Tensor SequenceParallelAccelerator::ulysses(int layer, const at::Tensor& q, 
     out = inner_.attention(layer, full(q, video_q), full(k, video_k), full(v, video_v), layout, rows);
   }
 
-  // Back: to rank j its rows' output (and LSE) and my heads' text rows; from rank i its heads of
-  // my rows.
+  // Back: to member j my heads of its rows' output (and LSE) and of the text rows; from member i
+  // its heads of my rows.
   pieces.clear();
   const auto text_out = out.slice(2, 0, text).flatten();
   const std::int64_t width = lse_width(q.scalar_type());
   std::int64_t start = text;
   for (int j = 0; j < ranks; ++j) {
     const auto n = at_(q_rows, j);
+    const std::int64_t theirs = heads_of(j).size();
     pieces.push_back(out.slice(2, start, start + n).flatten());
     pieces.push_back(text_out);
-    send[static_cast<std::size_t>(j)] = batch * local_heads * (n + text) * dim;
-    recv[static_cast<std::size_t>(j)] = batch * local_heads * (my_rows + text) * dim;
+    send[static_cast<std::size_t>(j)] = batch * my_heads * (n + text) * dim;
+    recv[static_cast<std::size_t>(j)] = batch * theirs * (my_rows + text) * dim;
     if (gathered_rows) {
       pieces.push_back(lse_payload(at::cat({lse.slice(2, 0, text), lse.slice(2, start, start + n)}, 2), q.scalar_type()));
-      send[static_cast<std::size_t>(j)] += batch * local_heads * (n + text) * width;
-      recv[static_cast<std::size_t>(j)] += batch * local_heads * (my_rows + text) * width;
+      send[static_cast<std::size_t>(j)] += batch * my_heads * (n + text) * width;
+      recv[static_cast<std::size_t>(j)] += batch * theirs * (my_rows + text) * width;
     }
     start += n;
   }
@@ -173,13 +174,14 @@ at::Tensor SequenceParallelAccelerator::ulysses(int layer, const at::Tensor& q, 
   std::vector<at::Tensor> video_heads, text_heads, lse_heads;
   offset = 0;
   for (int i = 0; i < ranks; ++i) {
-    const std::int64_t nv = batch * local_heads * my_rows * dim, nt = batch * local_heads * text * dim;
-    video_heads.push_back(returned.slice(0, offset, offset + nv).view({batch, local_heads, my_rows, dim}));
-    text_heads.push_back(returned.slice(0, offset + nv, offset + nv + nt).view({batch, local_heads, text, dim}));
+    const std::int64_t theirs = heads_of(i).size();
+    const std::int64_t nv = batch * theirs * my_rows * dim, nt = batch * theirs * text * dim;
+    video_heads.push_back(returned.slice(0, offset, offset + nv).view({batch, theirs, my_rows, dim}));
+    text_heads.push_back(returned.slice(0, offset + nv, offset + nv + nt).view({batch, theirs, text, dim}));
     offset += nv + nt;
     if (gathered_rows) {
-      const std::int64_t nl = batch * local_heads * (text + my_rows) * width;
-      lse_heads.push_back(lse_from_payload(returned.slice(0, offset, offset + nl), {batch, local_heads, text + my_rows}));
+      const std::int64_t nl = batch * theirs * (text + my_rows) * width;
+      lse_heads.push_back(lse_from_payload(returned.slice(0, offset, offset + nl), {batch, theirs, text + my_rows}));
       offset += nl;
     }
   }

@@ -2,24 +2,27 @@
 // tokens (and every text token) through the transformer's blocks; the output gathers the shards.
 // Attention runs one of three ways:
 //
-//   Ulysses (DeepSpeed-Ulysses, as xDiT runs it), when the ranks divide the heads: one all-to-all
-//     turns q, k and v from "all heads, my tokens" into "my heads, all tokens"; the wrapped
-//     accelerator runs unchanged on those heads (assign_heads tells it which); a second all-to-all
-//     turns the output back. Text rows, computed by every rank for its heads, travel back with it.
+//   Ulysses (DeepSpeed-Ulysses, as xDiT runs it): one all-to-all turns q, k and v from "all heads,
+//     my tokens" into "my heads, all tokens"; the wrapped accelerator runs unchanged on those heads
+//     (assign_heads tells it which); a second all-to-all turns the output back. Text rows,
+//     computed by every rank for its heads, travel back with it. Equal head shares when the ranks
+//     divide the heads; otherwise, for a sparse method (RainFusion), near-equal ones (even_slice:
+//     30 heads on 4 ranks are 7, 8, 7, 8), since its per-head patterns cannot go round a ring.
 //   Ulysses over gathered rows, for a method that selects tokens and keeps their LSE (ASTRAEA):
 //     each rank's selected rows (top-k per shard, so the work is balanced) travel with its keys,
 //     each rank counting the others' rows by the selection rule (rows_selected), with no message;
 //     the rank holding a head runs exact row-subset attention for every rank's rows, and each
 //     row's LSE returns with its output to the token's rank, which records it (record_lse).
-//   Ring attention (ring_attention.h), when the heads do not split over the ranks: every rank keeps
-//     all heads of its rows and the key/value shards go round; exact methods only (dense, ASTRAEA).
+//   Ring attention (ring_attention.h), for exact methods (dense, ASTRAEA) when the heads do not
+//     split over the ranks: every rank keeps all heads of its rows and the key/value shards go
+//     round, so the work stays balanced.
 //
 // CFG parallelism (cfg_parallel): the ranks form two groups of P/2, one per half of the CFG batch
 // (unconditional, conditional); the above runs inside each group, and the halves are exchanged at
 // the end of the forward. P = 2 is pure CFG parallelism.
 //
-// Not built: sparse attention (RainFusion) with heads the ranks do not divide, and a method that
-// both selects tokens and attends sparsely (astraea_rainfusion). Shards differ by at most one token.
+// Not built: a method that both selects tokens and attends sparsely (astraea_rainfusion). Shards
+// differ by at most one token.
 #pragma once
 
 #include "attention/accelerator.h"

@@ -74,18 +74,23 @@ class LseRecorder final : public attention::Accelerator {
   at::Tensor recorded;
 };
 
-// A sparse method: its attention depends on which heads and rows it sees, so nobody may compute
-// it for it.
-class SparseStandIn final : public attention::Accelerator {
+// A sparse method: its attention depends on which heads it sees, so nobody may compute it for it
+// (not exact). It stands in with dense attention whose head m of the model is scaled by m + 1, so
+// a head handed to the wrong rank, or a wrong first head, changes the output; it records its share.
+class PerHeadStandIn final : public attention::Accelerator {
  public:
-  std::string name() const override { return "sparse_stand_in"; }
+  std::string name() const override { return "per_head_stand_in"; }
   void begin_step(int, int) override {}
   attention::RowSelection select_rows(int, const at::Tensor&) override { return {}; }
-  at::Tensor attention(int, const at::Tensor& q, const at::Tensor&, const at::Tensor&, const attention::VideoLayout&,
-                       const attention::RowSelection&) override {
-    return q;
+  at::Tensor attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const attention::VideoLayout& layout,
+                       const attention::RowSelection& rows) override {
+    heads_seen = q.size(1);
+    const auto scale = at::arange(first_head + 1, first_head + 1 + q.size(1), q.options()).view({1, -1, 1, 1});
+    return attention::DenseAccelerator().attention(layer, q, k, v, layout, rows) * scale;
   }
   at::Tensor finish_block(int, const attention::RowSelection&, const at::Tensor& out) override { return out; }
+  void assign_heads(std::int64_t first) override { first_head = first; }
+  std::int64_t first_head = -1, heads_seen = -1;
 };
 
 // Text rows and the video rows [shard.begin, shard.end) of a [B, H, L + N, d] tensor.
@@ -243,14 +248,45 @@ TEST_CASE("gather_video reassembles the shards in order", "[parallel]") {
   for (const auto& g : gathered) CHECK(at::equal(g, whole));
 }
 
-TEST_CASE("sparse attention with heads that do not split over the ranks is refused, naming Ring attention", "[parallel]") {
-  const attention::VideoLayout layout{2, 1, 2, 2};
-  const auto x = at::randn({1, 3, 2 + 2, 8});
-  on_ranks(2, [&](Communicator& c) {
-    SparseStandIn sparse;
+TEST_CASE("a sparse method gets near-equal head shares when the ranks do not divide the heads", "[parallel]") {
+  // 5 heads over 2 ranks are 2 + 3, over 3 ranks 1 + 2 + 2 (even_slice); each rank attends its heads
+  // over the whole sequence, and every rank gets every head of its rows back.
+  const attention::VideoLayout layout{7, 3, 3, 3};
+  const std::int64_t batch = 2, heads = 5, dim = 8, total = layout.total_tokens();
+  auto generator = at::detail::createCPUGenerator(13);
+  const auto q = at::randn({batch, heads, total, dim}, generator), k = at::randn({batch, heads, total, dim}, generator),
+             v = at::randn({batch, heads, total, dim}, generator);
+  PerHeadStandIn whole;
+  whole.assign_heads(0);
+  const auto expected = whole.attention(0, q, k, v, layout, {});
+  for (const int ranks : {2, 3}) {
+    INFO(ranks << " ranks");
+    std::vector<at::Tensor> outputs(static_cast<std::size_t>(ranks));
+    std::vector<attention::TokenRange> shards(outputs.size()), shares(outputs.size());
+    on_ranks(ranks, [&](Communicator& c) {
+      PerHeadStandIn sparse;
+      SequenceParallelAccelerator sharded(sparse, c);
+      const auto shard = sharded.video_shard(layout.video_tokens());
+      const auto r = static_cast<std::size_t>(c.rank());
+      shards[r] = shard;
+      outputs[r] = sharded.attention(0, local_rows(q, layout, shard), local_rows(k, layout, shard), local_rows(v, layout, shard), layout, {});
+      shares[r] = {sparse.first_head, sparse.first_head + sparse.heads_seen};
+    });
+    for (int r = 0; r < ranks; ++r) {
+      const auto share = attention::even_slice(heads, r, ranks);
+      CHECK(shares[static_cast<std::size_t>(r)].begin == share.begin);
+      CHECK(shares[static_cast<std::size_t>(r)].end == share.end);
+      CHECK(at::allclose(outputs[static_cast<std::size_t>(r)], local_rows(expected, layout, shards[static_cast<std::size_t>(r)]), 1e-5, 1e-6));
+    }
+  }
+  // Fewer heads than ranks would leave a rank without one.
+  const auto x = at::randn({1, 2, 7 + 27, dim});
+  on_ranks(3, [&](Communicator& c) {
+    PerHeadStandIn sparse;
     SequenceParallelAccelerator sharded(sparse, c);
-    sharded.video_shard(layout.video_tokens());
-    CHECK_THROWS_WITH(sharded.attention(0, x, x, x, layout, {}), Catch::Contains("Ring attention") && Catch::Contains("sparse_stand_in"));
+    const auto shard = sharded.video_shard(layout.video_tokens());
+    const auto mine = local_rows(x, layout, shard);
+    CHECK_THROWS_WITH(sharded.attention(0, mine, mine, mine, layout, {}), Catch::Contains("without a head"));
   });
 }
 
