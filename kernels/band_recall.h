@@ -4,7 +4,7 @@
 //
 //   recall_i = sum_{j : |i - j| <= w} exp(s_ij) / sum_j exp(s_ij),   s_ij = q[sample_i] . k[sample_j] / sqrt(D)
 //
-// QK^T runs on tensor cores (mma.sync m16n8k16, sm_80 and later) over 64-key tiles gathered into
+// QK^T runs on tensor cores (mma.sync m16n8k16; built for sm_90a with the other kernels) over 64-key tiles gathered into
 // shared memory; each row keeps an online max and two running sums (the whole row and its band),
 // so no n x n matrix is ever written and no PV product is computed.
 #pragma once

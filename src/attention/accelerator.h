@@ -92,6 +92,8 @@ class Accelerator {
   // After select_rows(layer, ...) this step: how many video rows the same rule, in the same state,
   // picks from a video of `video_tokens` tokens. Sequence-parallel processes select on their own
   // shards by one rule, so each counts every other's rows itself, without a message or a wait.
+  // A method that keeps_lse() and selects fewer than every row must override it: a process whose
+  // own count disagrees fails at once, and the others then fail at the parallel timeout.
   virtual std::int64_t rows_selected(int layer, std::int64_t video_tokens) const {
     (void)layer;
     return video_tokens;

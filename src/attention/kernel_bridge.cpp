@@ -265,6 +265,8 @@ at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const a
   };
   const at::Tensor qq = aligned(q, 2) ? q : q.contiguous();
   const at::Tensor kk = aligned(k, kVectorElements) ? k : k.contiguous();
+  // contiguous() keeps a misaligned storage offset; such views take the reference.
+  if (!aligned(qq, 2) || !aligned(kk, kVectorElements)) return sampled_band_recall_reference(q, k, sample, half_width);
   const at::Tensor positions = sample.to(q.device(), at::kLong).contiguous();
   const std::int64_t n = positions.size(0);
   at::Tensor rows = at::empty({q.size(0) * q.size(1), n}, q.options().dtype(at::kFloat));

@@ -44,7 +44,8 @@ AttentionWithLse row_subset_attention(const at::Tensor& q, const at::Tensor& k, 
 
 // ARM's band recall (arm.h): for each (b, h), the mean over the sampled rows i of the softmax mass
 // over the sampled keys j that lies within |i - j| <= half_width (indices within the sample).
-// q, k [B, H, S, D]; sample int64 [n] token positions. Returns float32 [B, H] on q's device. The
+// q, k [B, H, S, D]; sample int64 [n] token positions, each in [0, S) (not checked: that would
+// cost a device sync per call). Returns float32 [B, H] on q's device. The
 // fused kernel (kernels/band_recall.h) runs where the attention kernels do; elsewhere the
 // float32 LibTorch reference, which writes the n x n probabilities, runs instead.
 at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width);

@@ -69,7 +69,7 @@ at::Tensor SequenceParallelAccelerator::attention(int layer, const at::Tensor& q
          inner_.name());
   }
   // Heads the ranks do not divide: exact methods go round the ring with every head; a sparse
-  // method keeps its per-head attention on uneven head shares (Ulysses, e.g. 8, 8, 7, 7 of 30).
+  // method keeps its per-head attention on uneven head shares (Ulysses, e.g. 7, 8, 7, 8 of 30).
   if (q.size(1) % group_size_ != 0 && inner_.exact_attention()) return ring(layer, q, k, v, layout, rows);
   if (q.size(1) < group_size_) {
     fail(ErrorKind::kConfig, "parallel: {} heads over {} sequence-parallel ranks leave a rank without a head, which {}'s per-head attention needs",

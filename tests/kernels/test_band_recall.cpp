@@ -128,11 +128,31 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
 }
 
 TEST_CASE("band recall refuses what it cannot run", "[kernels]") {
-  BandRecallParams p;
-  CHECK_THROWS_AS(band_recall(p, nullptr), std::invalid_argument);  // n = 0
-  p.n = p.batch = p.heads = 1, p.len = 1, p.head_dim = 80;
-  int dummy[4] = {};
-  p.q = p.k = dummy, p.sample = reinterpret_cast<const std::int64_t*>(dummy), p.row_recall = reinterpret_cast<float*>(dummy);
-  p.k_strides[2] = 3;
-  CHECK_THROWS_AS(band_recall(p, nullptr), std::invalid_argument);  // K rows not 16-byte multiples
+  // Valid parameters (never launched), each broken in one way; every refusal comes before a launch.
+  alignas(16) static std::int64_t dummy[8] = {};
+  const auto valid = [] {
+    BandRecallParams p;
+    p.q = p.k = dummy, p.sample = dummy, p.row_recall = reinterpret_cast<float*>(dummy);
+    p.batch = p.heads = 1, p.len = 8, p.n = 4, p.head_dim = 64, p.half_width = 1;
+    p.q_strides[0] = p.k_strides[0] = 512, p.q_strides[1] = p.k_strides[1] = 512, p.q_strides[2] = p.k_strides[2] = 64;
+    return p;
+  };
+  auto p = valid();
+  p.n = 0;
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("must be positive"));
+  p = valid();
+  p.half_width = -1;
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("half_width"));
+  p = valid();
+  p.k_strides[2] = 60;
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("multiples of 8"));
+  p = valid();
+  p.k = reinterpret_cast<const char*>(dummy) + 4;
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("16-byte"));
+  p = valid();
+  p.head_dim = 80;
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("head_dim 80"));
+  p = valid();
+  p.heads = 65536;
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("65535"));
 }
