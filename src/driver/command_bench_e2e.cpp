@@ -61,7 +61,8 @@ struct Summary {
 };
 
 // The table and JSON rows of the points measured so far. Baseline: dense on one rank when
-// measured, else the first one-rank point; scaling: against the same setting on one rank.
+// measured, else the first one-rank point; scaling: against the same setting on one rank. A point
+// without either has "-" in the table and null in the JSON.
 Summary summarise(const std::vector<Point>& points) {
   Summary out;
   for (const auto& p : points) {
@@ -84,7 +85,8 @@ Summary summarise(const std::vector<Point>& points) {
                        fmt::format("{:.1f}", p.spread_ms), fmt::format("{:.1f}", steady_step_ms(p.step_ms)),
                        out.baseline ? fmt::format("{:.2f}x", speedup) : "-", one_rank ? fmt::format("{:.2f}x", scaling) : "-"});
     out.rows.push_back({{"setting", setting_of(*p.job)}, {"ranks", p.job->options.parallel.gpus}, {"median_ms", p.median_ms},
-                        {"spread_ms", p.spread_ms}, {"speedup_vs_baseline", speedup}, {"scaling_vs_one_rank", scaling},
+                        {"spread_ms", p.spread_ms}, {"speedup_vs_baseline", out.baseline ? nlohmann::json(speedup) : nlohmann::json()},
+                        {"scaling_vs_one_rank", one_rank ? nlohmann::json(scaling) : nlohmann::json()},
                         {"step_ms", p.step_ms}, {"steady_step_ms", steady_step_ms(p.step_ms)}, {"peak_memory_gib", p.peak_gib}});
   }
   return out;

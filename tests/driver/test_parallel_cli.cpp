@@ -219,6 +219,14 @@ TEST_CASE("bench e2e times every setting on every rank count against dense on on
   const auto bad = run_cli("bench e2e experiments/smoke.yaml --gpus 0", ws.path());
   CHECK(bad.status == 2);
   CHECK_THAT(bad.err, Catch::Contains("--gpus 0"));
+  // Without a one-rank point there is nothing to compare against: null, not a number.
+  const auto two = run_cli("bench e2e experiments/smoke.yaml sampler.steps=2 method=dense --gpus 2 --json two.json", ws.path());
+  INFO(two.err);
+  REQUIRE(two.status == 0);
+  const auto alone = nlohmann::json::parse(astraea::testing::read_file(ws.path() / "two.json")).at("rows").at(0);
+  CHECK(alone.at("median_ms").get<double>() > 0);
+  CHECK(alone.at("speedup_vs_baseline").is_null());
+  CHECK(alone.at("scaling_vs_one_rank").is_null());
 }
 
 TEST_CASE("bench e2e --resume keeps the points its JSON holds and measures only the rest", "[driver][parallel][bench]") {
