@@ -128,11 +128,12 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
 }
 
 TEST_CASE("band recall refuses what it cannot run", "[kernels]") {
-  // Valid parameters (never launched), each broken in one way; every refusal comes before a launch.
-  alignas(16) static std::int64_t dummy[8] = {};
+  // Valid parameters, each broken in one way; every refusal comes before a launch, so the host
+  // buffer the pointers name is never read.
+  alignas(16) static std::int64_t host_buffer[8] = {};
   const auto valid = [] {
     BandRecallParams p;
-    p.q = p.k = dummy, p.sample = dummy, p.row_recall = reinterpret_cast<float*>(dummy);
+    p.q = p.k = host_buffer, p.sample = host_buffer, p.row_recall = reinterpret_cast<float*>(host_buffer);
     p.batch = p.heads = 1, p.len = 8, p.n = 4, p.head_dim = 64, p.half_width = 1;
     p.q_strides[0] = p.k_strides[0] = 512, p.q_strides[1] = p.k_strides[1] = 512, p.q_strides[2] = p.k_strides[2] = 64;
     return p;
@@ -147,7 +148,7 @@ TEST_CASE("band recall refuses what it cannot run", "[kernels]") {
   p.k_strides[2] = 60;
   CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("multiples of 8"));
   p = valid();
-  p.k = reinterpret_cast<const char*>(dummy) + 4;
+  p.k = reinterpret_cast<const char*>(host_buffer) + 4;
   CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("16-byte"));
   p = valid();
   p.head_dim = 80;
