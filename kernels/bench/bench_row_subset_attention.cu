@@ -4,8 +4,11 @@
 // same run. Target: time(k rows) <= 1.1 * (k / S) * time(dense). Rows are a uniform random sorted
 // subset per batch element (ASTRAEA's top-k is scattered over the video).
 //
+// With --token-major, q, k and v are laid out as the model's projections leave them, [B, S, H, D]
+// (a row stride of H * D), instead of [B, H, S, D]; the output stays [B, H, S, D].
+//
 //   bench_row_subset_attention [--shape B,H,S,D]... [--fraction 0.4,0.5,0.7] [--iters N]
-//                              [--warmup-ms 2000] [--seed N] [--json out.json]
+//                              [--warmup-ms 2000] [--seed N] [--token-major] [--json out.json]
 #include "kernels/block_sparse_attention.h"
 #include "kernels/launch_check.h"
 
@@ -38,6 +41,7 @@ struct Options {
   int max_iters = 20;
   double warmup_ms = 2000;
   std::uint64_t seed = 0;
+  bool token_major = false;
   std::string json;
 };
 
@@ -52,6 +56,10 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--token-major") {
+      o.token_major = true;
+      continue;
+    }
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
     const std::string value = argv[++i];
     if (flag == "--shape") {
@@ -75,6 +83,15 @@ Options parse(int argc, char** argv) {
   }
   if (o.shapes.empty()) o.shapes = {{2, 48, 17776, 64}, {1, 40, 32760, 128}};
   return o;
+}
+
+// q, k and v as [B, S, H, D] (token-major), each with its own row count.
+void set_token_major_strides(BlockSparseAttentionParams& p) {
+  const std::int64_t row = static_cast<std::int64_t>(p.heads) * p.head_dim;
+  p.q_row_stride = p.k_row_stride = p.v_row_stride = row;
+  p.q_head_stride = p.k_head_stride = p.v_head_stride = p.head_dim;
+  p.q_batch_stride = row * p.q_len;
+  p.k_batch_stride = p.v_batch_stride = row * p.kv_len;
 }
 
 // Approximately standard-normal bf16 values from a per-element hash.
@@ -177,16 +194,17 @@ int main(int argc, char** argv) try {
     dense.batch = s.batch, dense.heads = s.heads, dense.q_len = dense.kv_len = s.seq, dense.head_dim = s.dim;
     dense.softmax_scale = 1.f / std::sqrt(static_cast<float>(s.dim));
     set_contiguous_strides(dense);
+    if (opt.token_major) set_token_major_strides(dense);
     warm_up(dense, opt.warmup_ms);
     const double dense_flops = 4.0 * s.batch * s.heads * static_cast<double>(s.seq) * s.seq * s.dim;
     char shape[64];
-    std::snprintf(shape, sizeof(shape), "(%d,%d,%d,%d)", s.batch, s.heads, s.seq, s.dim);
+    std::snprintf(shape, sizeof(shape), "(%d,%d,%d,%d)%s", s.batch, s.heads, s.seq, s.dim, opt.token_major ? " BSHD" : "");
     auto row = [&](double fraction, const char* variant, const Timing& t, double ratio) {
       const double tflops = dense_flops * fraction / t.median_ms / 1e9;
       std::printf("%22s %6.2f %9s %10.3f %6d %9.1f %7.3f\n", shape, fraction, variant, t.median_ms, t.iters, tflops, ratio);
       if (json.is_open()) {
         json << (first_row ? "" : ",\n") << "{\"shape\": [" << s.batch << ", " << s.heads << ", " << s.seq << ", " << s.dim
-             << "], \"fraction\": " << fraction << ", \"variant\": \"" << variant << "\", \"ms\": " << t.median_ms
+             << "], \"token_major\": " << (opt.token_major ? "true" : "false") << ", \"fraction\": " << fraction << ", \"variant\": \"" << variant << "\", \"ms\": " << t.median_ms
              << ", \"iters\": " << t.iters << ", \"tflops\": " << tflops << ", \"ratio\": " << ratio << "}";
         first_row = false;
       }
@@ -209,16 +227,18 @@ int main(int argc, char** argv) try {
       check_cuda(cudaMemcpy(device_rows, rows.data(), rows.size() * 4, cudaMemcpyHostToDevice), "copy rows");
       const double exact = static_cast<double>(rows_count) / s.seq;
 
-      BlockSparseAttentionParams gathered = dense;
-      gathered.q_len = rows_count;
-      set_contiguous_strides(gathered);  // o and lse: [B, H, k, D]; q strides fixed below
-      gathered.q_head_stride = static_cast<std::int64_t>(s.seq) * s.dim;
-      gathered.q_batch_stride = s.heads * gathered.q_head_stride;
-      gathered.q_rows = device_rows;
-      gathered.q_rows_batch_stride = rows_count;
-      gathered.q_source_len = s.seq;
-      const Timing tg = time_launches(gathered, opt.max_iters);
-      row(exact, "gather", tg, tg.median_ms / (exact * full.median_ms));
+      if (!opt.token_major) {
+        BlockSparseAttentionParams gathered = dense;
+        gathered.q_len = rows_count;
+        set_contiguous_strides(gathered);  // o and lse: [B, H, k, D]; q strides fixed below
+        gathered.q_head_stride = static_cast<std::int64_t>(s.seq) * s.dim;
+        gathered.q_batch_stride = s.heads * gathered.q_head_stride;
+        gathered.q_rows = device_rows;
+        gathered.q_rows_batch_stride = rows_count;
+        gathered.q_source_len = s.seq;
+        const Timing tg = time_launches(gathered, opt.max_iters);
+        row(exact, "gather", tg, tg.median_ms / (exact * full.median_ms));
+      }
 
       gather_rows<<<1024, 256>>>(q, q_selected, device_rows, s.batch, s.heads, s.seq, rows_count, s.dim);
       check_launch("gather_rows");
@@ -226,6 +246,7 @@ int main(int argc, char** argv) try {
       selected.q = q_selected;
       selected.q_len = rows_count;
       set_contiguous_strides(selected);
+      if (opt.token_major) set_token_major_strides(selected);  // the values are random either way
       const Timing ts = time_launches(selected, opt.max_iters);
       row(exact, "selected", ts, ts.median_ms / (exact * full.median_ms));
       cudaFree(device_rows);

@@ -89,7 +89,7 @@ std::vector<std::int64_t> AstraeaAccelerator::rows_per_slice(std::int64_t video_
 
 at::Tensor AstraeaAccelerator::scores(const LayerState& s, const at::Tensor& video, TokenRange slice) const {
   const auto part = [&](const at::Tensor& t) { return t.slice(1, slice.begin, slice.end); };
-  const auto delta = (part(video).to(at::kFloat) - part(s.x_in_last).to(at::kFloat)).norm(2, -1).to(at::kDouble);  // [B, n]
+  const auto delta = row_distance(part(video), part(s.x_in_last)).to(at::kDouble);  // [B, n]
   const auto significance = part(s.lse_prev).to(at::kDouble) * delta;
   const auto low = std::get<0>(significance.min(1, /*keepdim=*/true));
   const auto range = std::get<0>(significance.max(1, /*keepdim=*/true)) - low;

@@ -1,10 +1,13 @@
 #include "attention/kernel_bridge.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #if ASTRAEA_WITH_KERNELS
 #include "kernels/band_recall.h"
 #include "kernels/block_sparse_attention.h"
+#include "kernels/qk_norm_rope.h"
+#include "kernels/row_distance.h"
 
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -235,6 +238,96 @@ AttentionWithLse row_subset_attention(const at::Tensor& q, const at::Tensor& k, 
   p.q_source_len = static_cast<int>(q.size(2));
   return launch(c, kWho);
 #else
+  TORCH_CHECK(false, kWho, ": built without the CUDA kernels");
+#endif
+}
+
+at::Tensor row_distance(const at::Tensor& a, const at::Tensor& b) {
+  TORCH_CHECK(a.dim() == 3 && a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type() && a.device() == b.device(),
+              "row_distance: a and b must be [B, N, D] of one shape, dtype and device; got ", a.sizes(), " ", a.scalar_type(), " and ", b.sizes(),
+              " ", b.scalar_type());
+  const auto reference = [&] { return (a.to(at::kFloat) - b.to(at::kFloat)).norm(2, -1); };
+  if (a.stride(2) != 1 || b.stride(2) != 1 || !attention_kernels_available(a.device(), a.scalar_type(), 64)) return reference();
+#if ASTRAEA_WITH_KERNELS
+  at::Tensor out = at::empty({a.size(0), a.size(1)}, a.options().dtype(at::kFloat));
+  kern::RowDistanceParams p;
+  p.a = a.data_ptr(), p.b = b.data_ptr();
+  p.a_strides[0] = a.stride(0), p.a_strides[1] = a.stride(1), p.b_strides[0] = b.stride(0), p.b_strides[1] = b.stride(1);
+  p.out = out.data_ptr<float>();
+  p.batch = static_cast<int>(a.size(0)), p.rows = static_cast<int>(a.size(1)), p.dim = static_cast<int>(a.size(2));
+  p.dtype = a.scalar_type() == at::kHalf ? kern::AttentionDtype::kFp16 : kern::AttentionDtype::kBf16;
+  if (!kern::row_distance_supported(p)) return reference();
+  const c10::cuda::CUDAGuard guard(a.device());
+  try {
+    kern::row_distance(p, c10::cuda::getCurrentCUDAStream(a.device().index()).stream());
+  } catch (const std::exception& e) {
+    TORCH_CHECK(false, "row_distance: ", e.what());
+  }
+  return out;
+#else
+  return reference();
+#endif
+}
+
+bool qk_norm_rope_available(const at::Tensor& x, std::int64_t head_dim) {
+  return !at::GradMode::is_enabled() && x.dim() == 3 && x.stride(2) == 1 && attention_kernels_available(x.device(), x.scalar_type(), head_dim);
+}
+
+at::Tensor qk_norm_rope(const at::Tensor& x, std::int64_t heads, const at::Tensor& weight, const at::Tensor& bias, double eps,
+                        std::int64_t text_tokens, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& table_rows) {
+  constexpr const char* kWho = "qk_norm_rope";
+  TORCH_CHECK(x.dim() == 3 && heads > 0 && x.size(2) % heads == 0, kWho, ": x must be [B, S, H * D] with ", heads, " heads; got ", x.sizes());
+  const std::int64_t batch = x.size(0), seq = x.size(1), dim = x.size(2) / heads;
+  TORCH_CHECK(qk_norm_rope_available(x, dim), kWho, ": the fused kernel cannot run on ", x.device(), " ", x.scalar_type(), " head dim ", dim,
+              " (or autograd is on); check qk_norm_rope_available first");
+  TORCH_CHECK(text_tokens >= 0 && text_tokens <= seq, kWho, ": ", text_tokens, " text tokens of ", seq, " rows");
+  TORCH_CHECK(cos.defined() == sin.defined(), kWho, ": cos and sin come together");
+#if ASTRAEA_WITH_KERNELS
+  const c10::cuda::CUDAGuard guard(x.device());
+  auto as_vector = [&](const at::Tensor& t, const char* name) {
+    if (!t.defined()) return t;
+    TORCH_CHECK(t.numel() == dim, kWho, ": ", name, " must hold ", dim, " values; got ", t.sizes());
+    return t.to(x.device(), x.scalar_type()).to(at::kFloat).contiguous();
+  };
+  const at::Tensor w = as_vector(weight, "weight"), b = as_vector(bias, "bias");
+  at::Tensor c, s, rows;
+  if (cos.defined()) {
+    TORCH_CHECK(cos.dim() == 2 && cos.size(1) == dim && sin.sizes() == cos.sizes(), kWho, ": cos and sin must be [N, ", dim, "]; got ",
+                cos.sizes(), " and ", sin.sizes());
+    c = cos.to(x.device(), at::kFloat).contiguous();
+    s = sin.to(x.device(), at::kFloat).contiguous();
+    if (table_rows.defined()) {
+      TORCH_CHECK(table_rows.dim() == 2 && table_rows.size(0) == batch && table_rows.size(1) == seq - text_tokens, kWho,
+                  ": table_rows must be [", batch, ", ", seq - text_tokens, "]; got ", table_rows.sizes());
+      rows = table_rows.to(x.device(), at::kLong).contiguous();
+    } else {
+      TORCH_CHECK(c.size(0) >= seq - text_tokens, kWho, ": ", seq - text_tokens, " video rows need as many table rows; got ", c.size(0));
+    }
+  }
+  at::Tensor out = at::empty({batch, heads, seq, dim}, x.options());
+  kern::QkNormRopeParams p;
+  p.x = x.data_ptr();
+  p.out = out.data_ptr();
+  p.x_strides[0] = x.stride(0), p.x_strides[1] = x.stride(1);
+  p.out_strides[0] = out.stride(0), p.out_strides[1] = out.stride(1), p.out_strides[2] = out.stride(2);
+  p.weight = w.defined() ? w.data_ptr<float>() : nullptr;
+  p.bias = b.defined() ? b.data_ptr<float>() : nullptr;
+  p.eps = static_cast<float>(eps);
+  p.cos = c.defined() ? c.data_ptr<float>() : nullptr;
+  p.sin = s.defined() ? s.data_ptr<float>() : nullptr;
+  p.table_rows = rows.defined() ? rows.data_ptr<std::int64_t>() : nullptr;
+  p.table_rows_stride = rows.defined() ? rows.stride(0) : 0;
+  p.batch = static_cast<int>(batch), p.seq = static_cast<int>(seq), p.heads = static_cast<int>(heads), p.head_dim = static_cast<int>(dim);
+  p.text_tokens = static_cast<int>(text_tokens);
+  p.dtype = x.scalar_type() == at::kHalf ? kern::AttentionDtype::kFp16 : kern::AttentionDtype::kBf16;
+  try {
+    kern::qk_norm_rope(p, c10::cuda::getCurrentCUDAStream(x.device().index()).stream());
+  } catch (const std::exception& e) {
+    TORCH_CHECK(false, kWho, ": ", e.what());
+  }
+  return out;
+#else
+  (void)weight, (void)bias, (void)eps, (void)table_rows;
   TORCH_CHECK(false, kWho, ": built without the CUDA kernels");
 #endif
 }

@@ -51,6 +51,23 @@ AttentionWithLse row_subset_attention(const at::Tensor& q, const at::Tensor& k, 
 at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width);
 at::Tensor sampled_band_recall_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width);
 
+// || a[b, n, :] - b[b, n, :] ||_2 for a, b [B, N, D] of one shape and dtype: float32 [B, N]. The
+// fused kernel (kernels/row_distance.h) reads each input once on sm_90 for bf16/fp16 with D a
+// multiple of 8 and 16-byte aligned rows; elsewhere the float32 LibTorch expression.
+at::Tensor row_distance(const at::Tensor& a, const at::Tensor& b);
+
+// CogVideoX's query/key preparation fused (kernels/qk_norm_rope.h): LayerNorm over each head's D
+// values of x [B, S, H * D] (a projection's output; each row of H * D values contiguous), then RoPE
+// on the video rows s >= text_tokens. weight and bias [D] or undefined (cast to x's dtype first,
+// as a LayerNorm in x's dtype does); cos and sin [N, D] float32 RoPE tables, or undefined for no
+// rotation; table_rows [B, S - text_tokens] int64, the table row of each video row, or undefined
+// for video row i -> table row i. Returns [B, H, S, D], contiguous (head-major), in x's dtype.
+// Unlike the functions above it has no fallback (the model's own LibTorch path is the reference):
+// callers check qk_norm_rope_available, which also requires autograd to be off (no backward).
+bool qk_norm_rope_available(const at::Tensor& x, std::int64_t head_dim);
+at::Tensor qk_norm_rope(const at::Tensor& x, std::int64_t heads, const at::Tensor& weight, const at::Tensor& bias, double eps,
+                        std::int64_t text_tokens, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& table_rows);
+
 // LibTorch reference of block_sparse_attention, in float32 over chunks of query blocks; used by
 // the fallback and by tests.
 AttentionWithLse block_sparse_attention_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

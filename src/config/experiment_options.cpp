@@ -24,6 +24,7 @@ StudyOptions decode_study(Reader r) {
   o.grace_seconds = r.number("grace_seconds", o.grace_seconds, {0.1, 86400.0});
   o.warmup = static_cast<int>(r.integer("warmup", o.warmup, 0, 1000));
   o.repeats = positive_int(r, "repeats", o.repeats);
+  o.profile_step = static_cast<int>(r.integer("profile_step", o.profile_step, -1, kIntMax));
   r.finish();
   return o;
 }

@@ -17,6 +17,9 @@ struct StudyOptions {
   double grace_seconds = 120.0;  // a RUNNING trial whose heartbeat is older than this is requeued
   int warmup = 0;                // untimed generations before a trial's timed ones
   int repeats = 1;               // timed generations per (prompt, seed): latency is their median
+  // >= 0: the first timed generation traces this denoising step (Kineto; trace_step<N>.json in the
+  // trial's output directory, rank 0's only); that step's time includes the profiler's overhead.
+  int profile_step = -1;
 };
 
 // CogVideoX-family transformer hyper-parameters; names follow diffusers' config.json.

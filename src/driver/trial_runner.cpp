@@ -82,6 +82,10 @@ void check_runnable(const config::ExperimentOptions& options) {
                                                                (shape.width / config.patch_size);
   const KernelTarget target{pick_device(options.model.device), pick_dtype(options.model.dtype), config.attention_head_dim};
   check_method_runnable(options.method, tokens, options.sampler.steps, target);
+  if (options.study.profile_step >= options.sampler.steps) {
+    fail(ErrorKind::kConfig, "study.profile_step={}: the generation has steps 0..{} (sampler.steps={})", options.study.profile_step,
+         options.sampler.steps - 1, options.sampler.steps);
+  }
   if (const int ranks = options.parallel.gpus; ranks > 1) {
     if (options.method.name == "astraea_rainfusion") {
       fail(ErrorKind::kNotBuilt, "parallel.gpus={}: method=astraea_rainfusion both selects tokens and attends sparsely; under sequence "
@@ -211,9 +215,15 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
                                               static_cast<std::uint64_t>(seed));
       pipeline::GenerationResult generated;
       for (int r = 0; r < repeats; ++r) {
-        // Method statistics (one set per trial) come from the first timed generation.
+        // Method statistics (one set per trial) and the profiled step come from the first timed generation.
         const bool first = p == 0 && seed == options.prompts.seeds.front() && r == 0;
-        auto timed = timed_generation(transformer, options, request, device, &progress, first ? &result.metrics : nullptr, ranks.communicator);
+        auto this_request = request;
+        if (first && records && options.study.profile_step >= 0) {
+          this_request.profile_step = options.study.profile_step;
+          this_request.profile_trace = output_dir / fmt::format("trace_step{}.json", options.study.profile_step);
+        }
+        auto timed = timed_generation(transformer, options, this_request, device, &progress, first ? &result.metrics : nullptr, ranks.communicator);
+        if (!this_request.profile_trace.empty()) result.artifacts.push_back(artifact_of("trace", this_request.profile_trace));
         generated = std::move(timed.generated);
         double total = 0;
         for (std::size_t s = 0; s < generated.step_ms.size(); ++s) {

@@ -1,9 +1,13 @@
 #include "model/cogvideox_block.h"
 
+#include "attention/kernel_bridge.h"
 #include "model/layer_norm.h"
 
 #include <ATen/ATen.h>
+#include <ATen/record_function.h>
 #include <torch/nn/modules/dropout.h>
+
+#include <utility>
 
 namespace astraea::model {
 namespace {
@@ -12,6 +16,13 @@ constexpr double kQkNormEps = 1e-6;
 constexpr int kAdaLnChunks = 6;
 constexpr int kFeedForwardMultiplier = 4;
 constexpr int64_t kRopeHeadChunk = 8;
+
+// Runs f as a named region of a profiler trace (a user scope; free when no profiler runs).
+template <class F>
+auto region(const char* name, F&& f) {
+  RECORD_USER_SCOPE(name);
+  return std::forward<F>(f)();
+}
 
 // x [B, N, D] gathered at idx [B, k] -> [B, k, D].
 at::Tensor gather_tokens(const at::Tensor& x, const at::Tensor& idx) {
@@ -82,15 +93,36 @@ void JointAttentionImpl::rotate_video_rows(at::Tensor& x, const RotaryEmbedding&
 at::Tensor JointAttentionImpl::forward(const at::Tensor& query_rows, const at::Tensor& all_rows, const attention::RowSelection& rows,
                                        const std::optional<RotaryEmbedding>& rope, const attention::VideoLayout& layout,
                                        attention::Accelerator& accelerator, int layer) {
-  auto q = normed_heads(*norm_q_, to_q_(query_rows));  // [B, h, L + k, d]
-  auto k = normed_heads(*norm_k_, to_k_(all_rows));    // [B, h, L + N, d]
-  auto v = split_heads(to_v_(all_rows));
-  if (rope) {
-    rotate_video_rows(q, *rope, rows.indices, layout.text_tokens);
-    rotate_video_rows(k, *rope, at::Tensor(), layout.text_tokens);
+  at::Tensor q, k, v;
+  if (attention::qk_norm_rope_available(query_rows, head_dim_)) {
+    // One fused pass per tensor (norm, rotation, and head-major order, which the attention
+    // kernels read fastest); v is made head-major to match.
+    const at::Tensor cos = rope ? rope->cos : at::Tensor(), sin = rope ? rope->sin : at::Tensor();
+    region("attn.qkv", [&] {
+      q = attention::qk_norm_rope(to_q_(query_rows), heads_, norm_q_->weight, norm_q_->bias, norm_q_->options.eps(), layout.text_tokens, cos,
+                                  sin, rows.indices);
+      k = attention::qk_norm_rope(to_k_(all_rows), heads_, norm_k_->weight, norm_k_->bias, norm_k_->options.eps(), layout.text_tokens, cos,
+                                  sin, at::Tensor());
+      v = split_heads(to_v_(all_rows)).contiguous();
+      return 0;
+    });
+  } else {
+    region("attn.qkv", [&] {
+      q = normed_heads(*norm_q_, to_q_(query_rows));  // [B, h, L + k, d]
+      k = normed_heads(*norm_k_, to_k_(all_rows));    // [B, h, L + N, d]
+      v = split_heads(to_v_(all_rows));
+      return 0;
+    });
+    if (rope) {
+      region("attn.rope", [&] {
+        rotate_video_rows(q, *rope, rows.indices, layout.text_tokens);
+        rotate_video_rows(k, *rope, at::Tensor(), layout.text_tokens);
+        return 0;
+      });
+    }
   }
-  const auto o = accelerator.attention(layer, q, k, v, layout, rows);  // [B, h, L + k, d]
-  return out_proj_(o.transpose(1, 2).reshape({o.size(0), o.size(2), heads_ * head_dim_}));
+  const auto o = region("attn.attention", [&] { return accelerator.attention(layer, q, k, v, layout, rows); });  // [B, h, L + k, d]
+  return region("attn.out_proj", [&] { return out_proj_(o.transpose(1, 2).reshape({o.size(0), o.size(2), heads_ * head_dim_})); });
 }
 
 GeluProjectionImpl::GeluProjectionImpl(int in, int out, bool bias) {
@@ -129,25 +161,34 @@ CogVideoXBlockImpl::Output CogVideoXBlockImpl::forward(const at::Tensor& video, 
                                                        const std::optional<RotaryEmbedding>& rope, const attention::VideoLayout& layout,
                                                        attention::Accelerator& accelerator) {
   const int64_t text_tokens = text.size(1);
-  const auto rows = accelerator.select_rows(layer_, video);
+  const auto rows = region("block.select_rows", [&] { return accelerator.select_rows(layer_, video); });
   auto select = [&](const at::Tensor& t) { return rows.all() ? t : gather_tokens(t, rows.indices); };
 
   at::Tensor hidden, context;
   {
-    const auto n1 = norm1_(video, text, temb);
-    const auto all_rows = at::cat({n1.text, n1.video}, 1);
-    const auto query_rows = rows.all() ? all_rows : at::cat({n1.text, select(n1.video)}, 1);
+    const auto n1 = region("block.norm1", [&] { return norm1_(video, text, temb); });
+    const auto [all_rows, query_rows] = region("block.rows", [&] {
+      auto all = at::cat({n1.text, n1.video}, 1);
+      auto query = rows.all() ? all : at::cat({n1.text, select(n1.video)}, 1);
+      return std::pair{all, query};
+    });
     const auto attn = attn1_(query_rows, all_rows, rows, rope, layout, accelerator, layer_);
-    hidden = at::addcmul(select(video), n1.gate, attn.slice(1, text_tokens));
-    context = at::addcmul(text, n1.text_gate, attn.slice(1, 0, text_tokens));
+    region("block.residual", [&] {
+      hidden = at::addcmul(select(video), n1.gate, attn.slice(1, text_tokens));
+      context = at::addcmul(text, n1.text_gate, attn.slice(1, 0, text_tokens));
+      return 0;
+    });
   }
   {
-    const auto n2 = norm2_(hidden, context, temb);
-    const auto ff = ff_(at::cat({n2.text, n2.video}, 1));
-    hidden = at::addcmul(hidden, n2.gate, ff.slice(1, text_tokens));
-    context = at::addcmul(context, n2.text_gate, ff.slice(1, 0, text_tokens));
+    const auto n2 = region("block.norm2", [&] { return norm2_(hidden, context, temb); });
+    const auto ff = region("block.ff", [&] { return ff_(at::cat({n2.text, n2.video}, 1)); });
+    region("block.residual", [&] {
+      hidden = at::addcmul(hidden, n2.gate, ff.slice(1, text_tokens));
+      context = at::addcmul(context, n2.text_gate, ff.slice(1, 0, text_tokens));
+      return 0;
+    });
   }
-  return {accelerator.finish_block(layer_, rows, hidden), context};
+  return {region("block.finish", [&] { return accelerator.finish_block(layer_, rows, hidden); }), context};
 }
 
 }  // namespace astraea::model

@@ -4,6 +4,7 @@
 #include "model/layer_norm.h"
 
 #include <ATen/ATen.h>
+#include <ATen/record_function.h>
 
 namespace astraea::model {
 
@@ -92,8 +93,11 @@ at::Tensor CogVideoXTransformer3DImpl::forward(const at::Tensor& latents, const 
     hidden = out.video;
     context = out.text;
   }
-  hidden = proj_out_(norm_out_(layer_norm_in_dtype(*norm_final_, hidden), temb));
-  if (sharded) hidden = accelerator.gather_video(hidden);
+  {
+    RECORD_USER_SCOPE("model.output");
+    hidden = proj_out_(norm_out_(layer_norm_in_dtype(*norm_final_, hidden), temb));
+    if (sharded) hidden = accelerator.gather_video(hidden);
+  }
   const auto out = unpatchify(hidden, part.end - part.begin, frames, height, width);
   return batch_sharded ? accelerator.gather_batch(out) : out;
 }

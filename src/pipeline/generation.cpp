@@ -2,10 +2,13 @@
 
 #include "core/error.h"
 #include "pipeline/guidance.h"
+#include "pipeline/step_profiler.h"
 #include "pipeline/step_timer.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
+
+#include <optional>
 
 namespace astraea::pipeline {
 
@@ -47,8 +50,11 @@ GenerationResult generate(model::CogVideoXTransformer3D& transformer, const Gene
   StepTimer timer(device);
   reset_peak_device_memory(device);
   torch::NoGradGuard no_grad;
+  if (request.profile_step >= 0 && request.profile_trace.empty()) fail("generation: profile_step {} needs a trace path", request.profile_step);
   for (std::size_t i = 0; i < timesteps.size(); ++i) {
     const int64_t t = timesteps[i];
+    std::optional<StepProfiler> profiler;
+    if (static_cast<int>(i) == request.profile_step) profiler.emplace(device.is_cuda());
     timer.start();
     accelerator.begin_step(static_cast<int>(i), static_cast<int>(timesteps.size()));
     const auto model_input = guided ? at::cat({latents, latents}, 0) : latents;
@@ -58,6 +64,7 @@ GenerationResult generate(model::CogVideoXTransformer3D& transformer, const Gene
     const std::optional<int64_t> previous = i > 0 ? std::optional<int64_t>(timesteps[i - 1]) : std::nullopt;
     latents = sampler->step(velocity, t, previous, latents.to(at::kFloat)).to(dtype);
     result.step_ms.push_back(timer.stop_ms());
+    if (profiler) profiler->save(request.profile_trace);
     if (on_step) on_step(static_cast<int>(i), t, latents);
   }
   result.peak_memory_bytes = peak_device_memory_bytes(device);

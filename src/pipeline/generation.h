@@ -10,6 +10,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct GenerationRequest {
   double guidance_scale = 6.0;
   bool dynamic_cfg = false;
   SamplerOptions sampler;
+  // When >= 0, that denoising step runs under the Kineto profiler and its trace is written to
+  // `profile_trace` (the step's recorded time then includes the profiler's overhead).
+  int profile_step = -1;
+  std::filesystem::path profile_trace;
 };
 
 struct GenerationResult {

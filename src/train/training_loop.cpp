@@ -5,7 +5,7 @@
 #include "core/rng.h"
 #include "model/safetensors_file.h"
 #include "train/learning_rate.h"
-#include "train/step_profiler.h"
+#include "pipeline/step_profiler.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -118,9 +118,9 @@ TrainingReport run_training(TrainingTask& task, const config::TrainOptions& opti
   std::map<std::string, double> stat_sums;
   const int end = stop_at > 0 && stop_at < options.steps ? std::max(stop_at, report.start_step) : options.steps;
   constexpr int kProfileWarmup = 5, kProfiledSteps = 10;
-  std::unique_ptr<StepProfiler> profiler;
+  std::unique_ptr<pipeline::StepProfiler> profiler;
   for (int step = report.start_step; step < end; ++step) {
-    if (!profile_trace.empty() && step == report.start_step + kProfileWarmup) profiler = std::make_unique<StepProfiler>(at::hasCUDA());
+    if (!profile_trace.empty() && step == report.start_step + kProfileWarmup) profiler = std::make_unique<pipeline::StepProfiler>(at::hasCUDA());
     if (profiler && step == report.start_step + kProfileWarmup + kProfiledSteps) {
       profiler->save(profile_trace);
       profiler.reset();

@@ -219,3 +219,64 @@ TEST_CASE("sampled_band_recall on sm_90 equals the float32 reference on ARM's sa
     }
   }
 }
+
+TEST_CASE("qk_norm_rope is a bf16 LayerNorm per head then a float32 rotation, head-major", "[kernel_bridge][gpu]") {
+  CHECK_FALSE(qk_norm_rope_available(at::zeros({1, 4, 128}), 64));  // a CPU tensor: the model keeps its LibTorch path
+  if (!sm90_available()) ASTRAEA_GPU_SKIP("no sm_90 GPU: qk_norm_rope test skipped");
+  {
+    const at::Tensor x = at::zeros({1, 4, 128}, at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16));
+    const at::AutoGradMode grad(true);
+    CHECK_FALSE(qk_norm_rope_available(x, 64));  // the kernel has no backward: training keeps the LibTorch path
+  }
+  const at::NoGradGuard inference;
+  const std::int64_t b = 2, h = 3, d = 64, text = 11, video = 150, table = 400;
+  const auto options = at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16);
+  const at::Tensor weight = 1 + 0.3 * at::randn({d}), bias = 0.2 * at::randn({d});
+  const at::Tensor angles = at::rand({table, d}, at::kDouble) * 6.28;
+  const at::Tensor cos = angles.cos().to(at::kFloat).to(at::kCUDA), sin = angles.sin().to(at::kFloat).to(at::kCUDA);
+  for (const bool selected : {false, true}) {
+    const std::int64_t rows = selected ? 37 : video;
+    const at::Tensor x = (at::randn({b, text + rows, h * d}) * 1.5 + 0.7).to(options);
+    const at::Tensor table_rows =
+        selected ? at::stack({at::randperm(table).slice(0, 0, rows), at::randperm(table).slice(0, 0, rows)}).to(at::kCUDA) : at::Tensor();
+    const at::Tensor got = qk_norm_rope(x, h, weight, bias, 1e-6, text, cos, sin, table_rows);
+    REQUIRE(got.sizes() == at::IntArrayRef({b, h, text + rows, d}));
+    CHECK(got.is_contiguous());
+
+    // The definition, in LibTorch: LayerNorm in bf16, then the rotation of the video rows in float32.
+    const at::Tensor normed =
+        at::layer_norm(x.view({b, text + rows, h, d}), {d}, weight.to(options), bias.to(options), 1e-6).transpose(1, 2).to(at::kFloat);
+    const at::Tensor index = selected ? table_rows : at::arange(rows, options.dtype(at::kLong)).expand({b, rows});
+    const at::Tensor c = cos.index_select(0, index.flatten()).view({b, 1, rows, d}), s = sin.index_select(0, index.flatten()).view({b, 1, rows, d});
+    const at::Tensor vid = normed.slice(2, text);
+    const at::Tensor pairs = vid.reshape({b, h, rows, d / 2, 2});
+    const at::Tensor rotated = at::stack({-pairs.select(-1, 1), pairs.select(-1, 0)}, -1).flatten(3);
+    const at::Tensor want = at::cat({normed.slice(2, 0, text), vid * c + rotated * s}, 2).to(at::kBFloat16).to(at::kFloat);
+    const at::Tensor diff = (got.to(at::kFloat) - want).abs();
+    // A LayerNorm output one bf16 unit away (float32 against LibTorch's reduction order) moves a
+    // rotated value by up to a unit of its pair's magnitude, before the output's own rounding.
+    const at::Tensor pair_size = pairs.abs().sum(-1, true).expand_as(pairs).flatten(3);
+    const at::Tensor input_size = at::cat({normed.slice(2, 0, text).abs(), pair_size}, 2);
+    const at::Tensor bound = input_size * (1.0 / 128) + want.abs() * (1.0 / 256) + 1e-6;
+    INFO((selected ? "selected rows" : "every row") << ": max |diff| " << diff.max().item<double>() << ", max |diff| / bound "
+                                                    << (diff / bound).max().item<double>());
+    CHECK((diff <= bound).all().item<bool>());
+    CHECK((diff == 0).to(at::kFloat).mean().item<double>() >= 0.97);
+  }
+}
+
+TEST_CASE("row_distance equals the float32 norm of the difference", "[kernel_bridge]") {
+  for (const bool gpu : {false, true}) {
+    if (gpu && !sm90_available()) ASTRAEA_GPU_SKIP("no sm_90 GPU: row_distance bridge test skipped");
+    const auto options = at::TensorOptions().device(gpu ? at::kCUDA : at::kCPU).dtype(at::kBFloat16);
+    const at::Tensor a = at::randn({2, 50, 3072}, options), b = at::randn({2, 50, 3072}, options);
+    const at::Tensor want = (a.to(at::kDouble) - b.to(at::kDouble)).norm(2, -1);
+    for (const auto& [x, y] : {std::pair{a, b}, std::pair{a.slice(1, 7, 31), b.slice(1, 7, 31)}}) {
+      const at::Tensor got = row_distance(x, y);
+      REQUIRE(got.scalar_type() == at::kFloat);
+      const at::Tensor expected = x.size(1) == 50 ? want : want.slice(1, 7, 31);
+      INFO((gpu ? "cuda" : "cpu") << ", " << x.size(1) << " rows");
+      CHECK(((got.cpu().to(at::kDouble) - expected.cpu()).abs() / expected.cpu()).max().item<double>() <= 1e-5);
+    }
+  }
+}

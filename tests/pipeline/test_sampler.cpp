@@ -1,6 +1,6 @@
 // The samplers against diffusers: a 4-step DDIM and a 4-step DPM loop with CFG on the tiny RoPE
 // transformer, replaying the noise diffusers drew (cogvideox_sampler_*.safetensors); and the
-// noise schedule against hand-computed values.
+// noise schedule against hand-computed values; and a profiled step's trace.
 #include "attention/dense_accelerator.h"
 #include "model/oracle_fixture.h"
 #include "pipeline/generation.h"
@@ -9,6 +9,10 @@
 #include "support/catch.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
 
 using namespace astraea;
 using astraea::testing::max_relative_error;
@@ -123,4 +127,43 @@ TEST_CASE("diffusers' CogVideoXPipeline end to end: same seed, same latents", "[
     const auto result = pipeline::generate(transformer, request, dense);
     CHECK(max_relative_error(result.latents, f.oracle("latents_final")) <= kLoopTolerance);
   }
+}
+
+TEST_CASE("a profiled step writes a trace of the block's named regions and changes no latent", "[pipeline][profile]") {
+  OracleFixture f("cogvideox_sampler_ddim.safetensors");
+  auto transformer = f.transformer();
+  attention::DenseAccelerator dense;
+  auto request = fixture_request(f, "ddim", 3.0, false);
+  const auto init = f.oracle("latents_init");
+  request.latent_frames = static_cast<int>(init.size(1));
+  request.latent_height = static_cast<int>(init.size(3));
+  request.latent_width = static_cast<int>(init.size(4));
+  const auto plain = pipeline::generate(transformer, request, dense, {}, replay(f));
+
+  const auto trace = std::filesystem::temp_directory_path() / fmt::format("astraea_trace_{}.json", ::getpid());
+  request.profile_step = 2;
+  request.profile_trace = trace;
+  const auto profiled = pipeline::generate(transformer, request, dense, {}, replay(f));
+  CHECK(at::equal(plain.latents, profiled.latents));
+
+  std::ifstream in(trace);
+  REQUIRE(in.good());
+  const auto events = nlohmann::json::parse(in).at("traceEvents");
+  std::filesystem::remove(trace);
+  std::map<std::string, int> regions;
+  for (const auto& e : events) {
+    if (e.value("cat", "") == "user_annotation") ++regions[e.value("name", "")];
+  }
+  // One step: every block opens each region once (residual twice); the output head once.
+  const int layers = transformer->config().num_layers;
+  for (const char* name : {"block.select_rows", "block.norm1", "attn.qkv", "attn.rope", "attn.attention", "attn.out_proj", "block.norm2",
+                           "block.ff", "block.finish"}) {
+    INFO(name);
+    CHECK(regions[name] == layers);
+  }
+  CHECK(regions["block.residual"] == 2 * layers);
+  CHECK(regions["model.output"] == 1);
+
+  request.profile_trace.clear();
+  CHECK_THROWS_WITH(pipeline::generate(transformer, request, dense, {}, replay(f)), Catch::Matchers::Contains("needs a trace path"));
 }

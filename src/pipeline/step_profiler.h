@@ -1,11 +1,12 @@
-// A Kineto trace of a few training steps (CPU ops and, on a GPU, its kernels) for finding what a
-// step spends its time on; the JSON opens in chrome://tracing or Perfetto.
+// A Kineto trace of a few steps (CPU ops, the model's named regions and, on a GPU, its kernels) for
+// finding what a training or denoising step spends its time on. The JSON opens in chrome://tracing
+// or Perfetto; scripts/trace_summary.py sums it by kernel and by region.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 
-namespace astraea::train {
+namespace astraea::pipeline {
 
 class StepProfiler {
  public:
@@ -21,4 +22,4 @@ class StepProfiler {
   bool active_ = false;
 };
 
-}  // namespace astraea::train
+}  // namespace astraea::pipeline

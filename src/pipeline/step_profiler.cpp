@@ -1,4 +1,4 @@
-#include "train/step_profiler.h"
+#include "pipeline/step_profiler.h"
 
 #include "core/error.h"
 
@@ -6,7 +6,7 @@
 
 #include <set>
 
-namespace astraea::train {
+namespace astraea::pipeline {
 namespace {
 
 namespace profiler = torch::autograd::profiler;
@@ -40,4 +40,4 @@ StepProfiler::~StepProfiler() {
   if (active_) profiler::disableProfiler();
 }
 
-}  // namespace astraea::train
+}  // namespace astraea::pipeline
