@@ -5,6 +5,10 @@
 #include "support/catch.h"
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 using astraea::testing::count_lines;
 using astraea::testing::run_cli;
@@ -116,6 +120,24 @@ TEST_CASE("a trial that fails is recorded with its reason and the sweep goes on"
   CHECK(r.out.find("corrupt.safetensors") != std::string::npos);
 }
 
+TEST_CASE("a profiled run records the step's trace with the model's regions", "[driver][cli]") {
+  Workspace ws;
+  const auto r = run_cli("run experiments/smoke.yaml sampler.steps=2 'prompts.texts=[a]' ++study.profile_step=1", ws.path());
+  REQUIRE(r.status == 0);
+  const auto shown = run_cli("db show --trial 1", ws.path());
+  const auto at = shown.out.find("trace_step1.json");
+  REQUIRE(at != std::string::npos);
+  std::vector<fs::path> traces;
+  for (const auto& entry : fs::recursive_directory_iterator(ws.path() / "outputs")) {
+    if (entry.path().filename() == "trace_step1.json") traces.push_back(entry.path());
+  }
+  REQUIRE(traces.size() == 1);
+  std::ifstream in(traces.front());
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text.find("\"attn.attention\"") != std::string::npos);
+  CHECK(text.find("\"block.ff\"") != std::string::npos);
+}
+
 TEST_CASE("bad configs and overrides: one line, exit 2, nothing recorded", "[driver][cli][errors]") {
   Workspace ws;
   ws.dir.write("experiments/broken.yaml", "defaults:\n  - model: tiny\nstudy: {name: x\n");
@@ -132,6 +154,7 @@ TEST_CASE("bad configs and overrides: one line, exit 2, nothing recorded", "[dri
       {"run experiments/smoke.yaml model.num_layrs=3", "did you mean 'model.num_layers'"},
       {"run experiments/smoke.yaml ++model.num_layrs=3", "model.num_layrs: unknown key (did you mean 'model.num_layers'?)"},
       {"run experiments/smoke.yaml sampler.steps=many", "sampler.steps: expected an integer, got 'many'"},
+      {"run experiments/smoke.yaml sampler.steps=2 ++study.profile_step=2", "study.profile_step=2: the generation has steps 0..1"},
       {"run experiments/smoke.yaml method=rainfusion method.sparsity=1.5", "expected a number in [0, 1), got 1.5"},
       {"run experiments/missing.yaml", "config file 'experiments/missing.yaml' not found"},
       {"run experiments/bad_group.yaml", "group 'model' has no option 'nonexistent'"},
