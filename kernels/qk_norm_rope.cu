@@ -127,17 +127,17 @@ bool aligned(const void* pointer, std::size_t bytes) { return reinterpret_cast<s
 }  // namespace
 
 void qk_norm_rope(const QkNormRopeParams& p, cudaStream_t stream) {
-  if (!p.x || !p.out) throw std::invalid_argument("qk_norm_rope: x and out must be set");
   if (p.batch < 0 || p.seq < 0 || p.heads <= 0 || p.text_tokens < 0 || p.text_tokens > p.seq) {
     throw std::invalid_argument("qk_norm_rope: bad sizes batch " + std::to_string(p.batch) + ", seq " + std::to_string(p.seq) + ", heads " +
                                 std::to_string(p.heads) + ", text_tokens " + std::to_string(p.text_tokens));
   }
+  if (static_cast<std::int64_t>(p.batch) * p.seq * p.heads == 0) return;
+  if (!p.x || !p.out) throw std::invalid_argument("qk_norm_rope: x and out must be set");
   if ((p.cos == nullptr) != (p.sin == nullptr)) throw std::invalid_argument("qk_norm_rope: cos and sin come together");
   // Pairs of 2-byte elements: 4-byte loads and stores; float2 table reads: 8 bytes.
   bool ok = aligned(p.x, 4) && aligned(p.out, 4) && (!p.cos || (aligned(p.cos, 8) && aligned(p.sin, 8)));
   for (const std::int64_t stride : {p.x_strides[0], p.x_strides[1], p.out_strides[0], p.out_strides[1], p.out_strides[2]}) ok = ok && stride % 2 == 0;
   if (!ok) throw std::invalid_argument("qk_norm_rope: pointers and strides must allow 4-byte pair accesses (8-byte for cos/sin)");
-  if (static_cast<std::int64_t>(p.batch) * p.seq * p.heads == 0) return;
   if (p.dtype == AttentionDtype::kBf16) return dispatch_dim<__nv_bfloat16>(p, stream);
   return dispatch_dim<__half>(p, stream);
 }

@@ -30,7 +30,9 @@ struct QkNormRopeParams {
   // RoPE table rows of head_dim float32 values each (row stride head_dim); null: no rotation.
   const float* cos = nullptr;
   const float* sin = nullptr;
-  const std::int64_t* table_rows = nullptr;  // [batch, seq - text_tokens] with batch stride table_rows_stride
+  // [batch, seq - text_tokens] with batch stride table_rows_stride; each must be a row of the
+  // table (not checked: that would cost the caller a device sync).
+  const std::int64_t* table_rows = nullptr;
   std::int64_t table_rows_stride = 0;
   int batch = 0;
   int seq = 0;

@@ -100,7 +100,8 @@ def main(path, top):
     events = load(path)
     totals, counts, span, busy = gpu_by_region(events)
     if totals:
-        print(f"GPU span {span / 1000:.1f} ms, kernels busy {busy / 1000:.1f} ms ({100 * busy / span:.1f}%)")
+        share = f" ({100 * busy / span:.1f}%)" if span else ""
+        print(f"GPU span {span / 1000:.1f} ms, kernels busy {busy / 1000:.1f} ms{share}")
         print_top("GPU time by region", totals, counts, len(totals))
     for category, label in (("user_annotation", "Host time by region"), ("kernel", "GPU kernels"), ("cpu_op", "CPU ops")):
         print_top(label, *by_name(events, category), top)

@@ -51,6 +51,9 @@ GenerationResult generate(model::CogVideoXTransformer3D& transformer, const Gene
   reset_peak_device_memory(device);
   torch::NoGradGuard no_grad;
   if (request.profile_step >= 0 && request.profile_trace.empty()) fail("generation: profile_step {} needs a trace path", request.profile_step);
+  if (request.profile_step >= static_cast<int>(timesteps.size())) {
+    fail("generation: profile_step {} is past the last of {} steps", request.profile_step, timesteps.size());
+  }
   for (std::size_t i = 0; i < timesteps.size(); ++i) {
     const int64_t t = timesteps[i];
     std::optional<StepProfiler> profiler;

@@ -164,6 +164,9 @@ TEST_CASE("a profiled step writes a trace of the block's named regions and chang
   CHECK(regions["block.residual"] == 2 * layers);
   CHECK(regions["model.output"] == 1);
 
+  request.profile_step = 4;
+  CHECK_THROWS_WITH(pipeline::generate(transformer, request, dense, {}, replay(f)), Catch::Matchers::Contains("past the last of 4 steps"));
+  request.profile_step = 2;
   request.profile_trace.clear();
   CHECK_THROWS_WITH(pipeline::generate(transformer, request, dense, {}, replay(f)), Catch::Matchers::Contains("needs a trace path"));
 }
