@@ -124,16 +124,24 @@ AttentionWithLse launch(KernelCall& c, const char* who) {
 
 }  // namespace
 
-bool attention_kernels_available(const c10::Device& device, at::ScalarType dtype, std::int64_t head_dim) {
+namespace {
+
+// Whether the sm_90a kernels run on this device for this element type (bf16 or fp16).
+bool kernels_run_on(const c10::Device& device, at::ScalarType dtype) {
 #if ASTRAEA_WITH_KERNELS
   if (!device.is_cuda() || (dtype != at::kBFloat16 && dtype != at::kHalf)) return false;
-  if (head_dim != 64 && head_dim != 96 && head_dim != 128) return false;
   const auto* props = at::cuda::getDeviceProperties(device.has_index() ? device.index() : c10::cuda::current_device());
   return props->major == 9 && props->minor == 0;
 #else
-  (void)device, (void)dtype, (void)head_dim;
+  (void)device, (void)dtype;
   return false;
 #endif
+}
+
+}  // namespace
+
+bool attention_kernels_available(const c10::Device& device, at::ScalarType dtype, std::int64_t head_dim) {
+  return (head_dim == 64 || head_dim == 96 || head_dim == 128) && kernels_run_on(device, dtype);
 }
 
 bool attention_kernels_available(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
@@ -247,7 +255,7 @@ at::Tensor row_distance(const at::Tensor& a, const at::Tensor& b) {
               "row_distance: a and b must be [B, N, D] of one shape, dtype and device; got ", a.sizes(), " ", a.scalar_type(), " and ", b.sizes(),
               " ", b.scalar_type());
   const auto reference = [&] { return (a.to(at::kFloat) - b.to(at::kFloat)).norm(2, -1); };
-  if (a.stride(2) != 1 || b.stride(2) != 1 || !attention_kernels_available(a.device(), a.scalar_type(), 64)) return reference();
+  if (a.stride(2) != 1 || b.stride(2) != 1 || !kernels_run_on(a.device(), a.scalar_type())) return reference();
 #if ASTRAEA_WITH_KERNELS
   at::Tensor out = at::empty({a.size(0), a.size(1)}, a.options().dtype(at::kFloat));
   kern::RowDistanceParams p;

@@ -17,7 +17,8 @@ constexpr int kAdaLnChunks = 6;
 constexpr int kFeedForwardMultiplier = 4;
 constexpr int64_t kRopeHeadChunk = 8;
 
-// Runs f as a named region of a profiler trace (a user scope; free when no profiler runs).
+// Runs f as a named region of a profiler trace (a user scope; free when no profiler runs) and
+// returns what f returns (nothing, for a void f).
 template <class F>
 auto region(const char* name, F&& f) {
   RECORD_USER_SCOPE(name);
@@ -104,20 +105,17 @@ at::Tensor JointAttentionImpl::forward(const at::Tensor& query_rows, const at::T
       k = attention::qk_norm_rope(to_k_(all_rows), heads_, norm_k_->weight, norm_k_->bias, norm_k_->options.eps(), layout.text_tokens, cos,
                                   sin, at::Tensor());
       v = split_heads(to_v_(all_rows)).contiguous();
-      return 0;
     });
   } else {
     region("attn.qkv", [&] {
       q = normed_heads(*norm_q_, to_q_(query_rows));  // [B, h, L + k, d]
       k = normed_heads(*norm_k_, to_k_(all_rows));    // [B, h, L + N, d]
       v = split_heads(to_v_(all_rows));
-      return 0;
     });
     if (rope) {
       region("attn.rope", [&] {
         rotate_video_rows(q, *rope, rows.indices, layout.text_tokens);
         rotate_video_rows(k, *rope, at::Tensor(), layout.text_tokens);
-        return 0;
       });
     }
   }
@@ -176,7 +174,6 @@ CogVideoXBlockImpl::Output CogVideoXBlockImpl::forward(const at::Tensor& video, 
     region("block.residual", [&] {
       hidden = at::addcmul(select(video), n1.gate, attn.slice(1, text_tokens));
       context = at::addcmul(text, n1.text_gate, attn.slice(1, 0, text_tokens));
-      return 0;
     });
   }
   {
@@ -185,7 +182,6 @@ CogVideoXBlockImpl::Output CogVideoXBlockImpl::forward(const at::Tensor& video, 
     region("block.residual", [&] {
       hidden = at::addcmul(hidden, n2.gate, ff.slice(1, text_tokens));
       context = at::addcmul(context, n2.text_gate, ff.slice(1, 0, text_tokens));
-      return 0;
     });
   }
   return {region("block.finish", [&] { return accelerator.finish_block(layer_, rows, hidden); }), context};

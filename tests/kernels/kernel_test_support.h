@@ -23,6 +23,15 @@ inline bool sm90_present() {
   return cudaGetDeviceProperties(&prop, 0) == cudaSuccess && prop.major == 9;
 }
 
+// Ends a [gpu] test case with a warning where no sm_90 GPU is present (Catch2's WARN, in the test).
+#define ASTRAEA_REQUIRE_SM90(what)                                \
+  do {                                                            \
+    if (!::astraea::kernels::testing::sm90_present()) {           \
+      WARN("no sm_90 GPU: " what " skipped");                     \
+      return;                                                     \
+    }                                                             \
+  } while (0)
+
 // `count` elements of T (plus 16 bytes of slack), freed on scope exit.
 template <typename T>
 struct DeviceBuffer {

@@ -63,10 +63,7 @@ std::vector<double> reference(const Case& c, const std::vector<std::uint16_t>& q
 }  // namespace
 
 TEST_CASE("band recall matches the definition in double precision", "[kernels][gpu]") {
-  if (!sm90_present()) {
-    WARN("no sm_90 GPU: band recall test skipped");
-    return;
-  }
+  ASTRAEA_REQUIRE_SM90("band recall test");
   const auto bf16 = AttentionDtype::kBf16, fp16 = AttentionDtype::kFp16;
   const std::vector<Case> cases = {
       {"n=300 of 500, w=40, hd64", bf16, 2, 3, 500, 300, 64, 40},

@@ -151,10 +151,7 @@ void run_case(const Case& c) {
 }  // namespace
 
 TEST_CASE("block-sparse attention matches an fp32 reference", "[kernels][gpu]") {
-  if (!sm90_present()) {
-    WARN("no sm_90 GPU: block-sparse attention test skipped");
-    return;
-  }
+  ASTRAEA_REQUIRE_SM90("block-sparse attention test");
   const auto bf16 = AttentionDtype::kBf16, fp16 = AttentionDtype::kFp16;
   const std::vector<Case> cases = {
       {"dense policy, S=257, hd64", bf16, 1, 2, 257, 64, 1.0, true},
@@ -279,10 +276,7 @@ void run_gather_case(const GatherCase& c) {
 }  // namespace
 
 TEST_CASE("block-sparse attention gathers query rows in its Q load", "[kernels][gpu]") {
-  if (!sm90_present()) {
-    WARN("no sm_90 GPU: query-row gather test skipped");
-    return;
-  }
+  ASTRAEA_REQUIRE_SM90("query-row gather test");
   const auto bf16 = AttentionDtype::kBf16, fp16 = AttentionDtype::kFp16;
   const std::vector<GatherCase> cases = {
       {"gather 100 of 257 rows, hd64", bf16, 2, 3, 257, 100, 64},

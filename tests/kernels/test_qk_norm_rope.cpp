@@ -149,10 +149,7 @@ void run_case(const Case& c, std::mt19937_64& rng) {
 }  // namespace
 
 TEST_CASE("qk_norm_rope matches a double-precision LayerNorm and rotation", "[kernels][qk_norm_rope][gpu]") {
-  if (!sm90_present()) {
-    WARN("no sm_90 GPU: qk_norm_rope test skipped");
-    return;
-  }
+  ASTRAEA_REQUIRE_SM90("qk_norm_rope test");
   std::mt19937_64 rng(std::random_device{}());
   const Case cases[] = {
       {"bf16 hd64, 5 text rows, head-major out, table row = video row", AttentionDtype::kBf16, 2, 37, 3, 64, 5},

@@ -14,10 +14,7 @@ using namespace astraea::kernels;
 using namespace astraea::kernels::testing;
 
 TEST_CASE("row_distance matches a double-precision Euclidean distance per row", "[kernels][row_distance][gpu]") {
-  if (!sm90_present()) {
-    WARN("no sm_90 GPU: row_distance test skipped");
-    return;
-  }
+  ASTRAEA_REQUIRE_SM90("row_distance test");
   std::mt19937_64 rng(std::random_device{}());
   std::normal_distribution<float> normal(0.f, 1.f);
   struct Case {
