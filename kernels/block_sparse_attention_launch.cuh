@@ -19,12 +19,14 @@ template <class Traits, class Mask, class QueryRows>
 void launch_block_sparse_attention(const BlockSparseAttentionParams& p, cudaStream_t stream) {
   constexpr auto dtype =
       std::is_same_v<typename Traits::Element, __half> ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16 : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
-  const TileMapShape shape{Traits::kChunkElems, Traits::kBlockM, Traits::kSwizzleBytes};
+  static_assert(std::is_same_v<Mask, DenseMask> || Traits::kBlockM == kBlockSparseBlockSize, "block lists address 128-row query blocks");
+  const TileMapShape q_shape{Traits::kChunkElems, Traits::kBlockM, Traits::kSwizzleBytes};
+  const TileMapShape kv_shape{Traits::kChunkElems, Traits::kBlockN, Traits::kSwizzleBytes};
   // With a row gather the Q map is never read; building it still checks q's alignment for cp.async.
   const int q_rows_in_memory = QueryRows::kGather ? p.q_source_len : p.q_len;
-  const CUtensorMap tma_q = make_tile_map(dtype, p.q, p.batch, p.heads, q_rows_in_memory, p.head_dim, p.q_batch_stride, p.q_head_stride, p.q_row_stride, shape);
-  const CUtensorMap tma_k = make_tile_map(dtype, p.k, p.batch, p.heads, p.kv_len, p.head_dim, p.k_batch_stride, p.k_head_stride, p.k_row_stride, shape);
-  const CUtensorMap tma_v = make_tile_map(dtype, p.v, p.batch, p.heads, p.kv_len, p.head_dim, p.v_batch_stride, p.v_head_stride, p.v_row_stride, shape);
+  const CUtensorMap tma_q = make_tile_map(dtype, p.q, p.batch, p.heads, q_rows_in_memory, p.head_dim, p.q_batch_stride, p.q_head_stride, p.q_row_stride, q_shape);
+  const CUtensorMap tma_k = make_tile_map(dtype, p.k, p.batch, p.heads, p.kv_len, p.head_dim, p.k_batch_stride, p.k_head_stride, p.k_row_stride, kv_shape);
+  const CUtensorMap tma_v = make_tile_map(dtype, p.v, p.batch, p.heads, p.kv_len, p.head_dim, p.v_batch_stride, p.v_head_stride, p.v_row_stride, kv_shape);
 
   auto* kernel = block_sparse_attention_kernel<Traits, Mask, QueryRows>;
   static const bool opted_in = [kernel] {

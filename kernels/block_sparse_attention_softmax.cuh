@@ -77,7 +77,8 @@ class OnlineSoftmax {
 #pragma unroll
         for (int c = 0; c < 2; ++c) {
           float& x = s[4 * j + 2 * i + c];
-          x = ptx::exp2_approx(fmaf(x, scale_log2_, -shift));
+          const float exponent = fmaf(x, scale_log2_, -shift);
+          x = Traits::soft_exp2_group(j) ? ptx::exp2_polynomial(exponent) : ptx::exp2_approx(exponent);
           block_sum += x;
         }
       }

@@ -13,18 +13,30 @@
 
 namespace astraea::kernels {
 
-template <typename Element_, int kHeadDim_>
+// How many of a thread's 8-column groups of S share one exponential on the FMA pipes
+// (ptx::exp2_polynomial) instead of the MUFU unit: group j takes the polynomial when
+// j % stride == stride - 1; 0 keeps every exponential on MUFU. At head dim 64 the exponentials
+// cost as much as the matrix products (kernels/NOTES.md); at 96 and 128 the tensor cores dominate.
+constexpr int default_soft_exp2_stride(int /*head_dim*/) { return 0; }
+
+// kConsumerWarpgroups_ consumer warpgroups of 64 query rows each make a tile of 64 x that many
+// rows; block-list masks need 2 (tiles of 128 rows = mask blocks), the dense mask takes 2 or 3.
+template <typename Element_, int kHeadDim_, int kSoftExp2Stride_ = default_soft_exp2_stride(kHeadDim_), int kConsumerWarpgroups_ = 2>
 struct BlockSparseAttentionTraits {
   using Element = Element_;
   static constexpr int kHeadDim = kHeadDim_;
-  static constexpr int kBlockM = 128;  // query rows per CTA = mask block
-  static constexpr int kBlockN = 128;  // keys per K/V tile = mask block
-  static constexpr int kConsumerWarpgroups = 2;
-  static constexpr int kRowsPerConsumer = kBlockM / kConsumerWarpgroups;  // 64 = wgmma M
+  static constexpr int kSoftExp2Stride = kSoftExp2Stride_;
+  __host__ __device__ static constexpr bool soft_exp2_group(int group) {
+    return kSoftExp2Stride > 0 && group % (kSoftExp2Stride > 0 ? kSoftExp2Stride : 1) == kSoftExp2Stride - 1;
+  }
+  static constexpr int kConsumerWarpgroups = kConsumerWarpgroups_;
+  static constexpr int kRowsPerConsumer = 64;                             // wgmma M
+  static constexpr int kBlockM = kRowsPerConsumer * kConsumerWarpgroups;  // query rows per tile
+  static constexpr int kBlockN = 128;                                     // keys per K/V tile = mask block
   static constexpr int kThreads = 128 * (1 + kConsumerWarpgroups);
   static constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
-  static constexpr int kProducerRegisters = 40;
-  static constexpr int kConsumerRegisters = 232;
+  static constexpr int kProducerRegisters = kConsumerWarpgroups == 2 ? 40 : 24;
+  static constexpr int kConsumerRegisters = kConsumerWarpgroups == 2 ? 232 : 160;
 
   static constexpr int kElementBytes = sizeof(Element);
   static constexpr int kSwizzleBytes = (kHeadDim * kElementBytes) % 128 == 0 ? 128 : 64;
@@ -55,11 +67,12 @@ struct BlockSparseAttentionTraits {
   static constexpr int kBarriers = 2 + 4 * kStages;  // q_full, q_empty, then k_full, k_empty, v_full, v_empty rings
   static constexpr int kSmemBytes = kBarrierOffset + kBarriers * 8 + 1024;  // + alignment slack
 
+  static_assert(kConsumerWarpgroups == 2 || kConsumerWarpgroups == 3, "two or three consumer warpgroups");
+  static_assert(kSoftExp2Stride >= 0, "the soft exp2 stride counts 8-column groups");
   static_assert(kElementBytes == 2, "wgmma with a register A operand and N-major B needs 16-bit elements");
   static_assert(kHeadDim % kChunkElems == 0, "head_dim must be a whole number of swizzle chunks");
   static_assert(kHeadDim % kWgmmaK == 0 && kHeadDim >= 64 && kHeadDim <= 128, "head_dim must be 64..128 in steps of 16");
   static_assert(kChunkElems % kWgmmaK == 0, "a wgmma k-step must not straddle two swizzle chunks");
-  static_assert(kRowsPerConsumer == 64, "each consumer warpgroup owns one wgmma M=64 slab");
   static_assert(kQChunkBytes % 1024 == 0 && kKvTileBytes % 1024 == 0, "tiles must keep the 1024-byte swizzle alignment");
   static_assert(kSmemBytes <= 227 * 1024, "shared memory over the sm_90 per-block limit");
   static_assert(kProducerRegisters * 128 + kConsumerRegisters * 128 * kConsumerWarpgroups <= 65536,

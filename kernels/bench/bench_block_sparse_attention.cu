@@ -4,6 +4,7 @@
 //
 //   bench_block_sparse_attention [--shape B,H,S,D]... [--density 1,0.5,0.25,0.1] [--dtype bf16|fp16]
 //                                [--iters N] [--warmup-ms 2000] [--seed N] [--json out.json] [--mask-dir dir]
+#include "kernels/bench/bench_support.cuh"
 #include "kernels/bench/bench_masks.h"
 #include "kernels/block_sparse_attention.h"
 #include "kernels/launch_check.h"
@@ -40,13 +41,6 @@ struct Options {
   std::string json, mask_dir;
 };
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream stream(text);
-  for (std::string part; std::getline(stream, part, ',');) parts.push_back(part);
-  return parts;
-}
-
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -54,12 +48,12 @@ Options parse(int argc, char** argv) {
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
     const std::string value = argv[++i];
     if (flag == "--shape") {
-      const auto f = split(value);
+      const auto f = bench::split_commas(value);
       if (f.size() != 4) throw std::invalid_argument("--shape wants B,H,S,D, got " + value);
       o.shapes.push_back({std::stoi(f[0]), std::stoi(f[1]), std::stoi(f[2]), std::stoi(f[3])});
     } else if (flag == "--density") {
       o.densities.clear();
-      for (const auto& d : split(value)) o.densities.push_back(std::stod(d));
+      for (const auto& d : bench::split_commas(value)) o.densities.push_back(std::stod(d));
     } else if (flag == "--dtype") {
       if (value != "bf16" && value != "fp16") throw std::invalid_argument("--dtype wants bf16 or fp16");
       o.dtype = value == "bf16" ? AttentionDtype::kBf16 : AttentionDtype::kFp16;
@@ -79,26 +73,6 @@ Options parse(int argc, char** argv) {
   }
   if (o.shapes.empty()) o.shapes = {{2, 48, 17776, 64}, {1, 24, 119056, 128}};
   return o;
-}
-
-// Approximately standard-normal values from a per-element hash (sum of four uniforms, rescaled).
-template <typename Element>
-__global__ void fill_random(Element* data, std::size_t count, std::uint32_t salt) {
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count; i += gridDim.x * static_cast<std::size_t>(blockDim.x)) {
-    std::uint32_t h = static_cast<std::uint32_t>(i) * 0x9E3779B9u ^ static_cast<std::uint32_t>(i >> 32) ^ salt;
-    float sum = 0.f;
-    for (int r = 0; r < 4; ++r) {
-      h ^= h >> 16;
-      h *= 0x7FEB352Du;
-      h ^= h >> 15;
-      h *= 0x846CA68Bu;
-      h ^= h >> 16;
-      sum += static_cast<float>(h) * (1.f / 4294967296.f);
-    }
-    const float x = (sum - 2.f) * 1.7320508f;  // variance of the sum is 4/12
-    if constexpr (std::is_same_v<Element, __half>) data[i] = __float2half_rn(x);
-    else data[i] = __float2bfloat16_rn(x);
-  }
 }
 
 template <typename Element>
@@ -162,7 +136,7 @@ Timing time_launches(const BlockSparseAttentionParams& p, int max_iters) {
 
 template <typename Element>
 void fill(void* data, std::size_t count, std::uint32_t salt) {
-  fill_random<Element><<<1024, 256>>>(static_cast<Element*>(data), count, salt);
+  bench::fill_random<Element><<<1024, 256>>>(static_cast<Element*>(data), count, salt);
   check_launch("fill_random");
 }
 

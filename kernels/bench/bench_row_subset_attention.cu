@@ -9,6 +9,7 @@
 //
 //   bench_row_subset_attention [--shape B,H,S,D]... [--fraction 0.4,0.5,0.7] [--iters N]
 //                              [--warmup-ms 2000] [--seed N] [--token-major] [--json out.json]
+#include "kernels/bench/bench_support.cuh"
 #include "kernels/block_sparse_attention.h"
 #include "kernels/launch_check.h"
 
@@ -45,13 +46,6 @@ struct Options {
   std::string json;
 };
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream stream(text);
-  for (std::string part; std::getline(stream, part, ',');) parts.push_back(part);
-  return parts;
-}
-
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -63,12 +57,12 @@ Options parse(int argc, char** argv) {
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
     const std::string value = argv[++i];
     if (flag == "--shape") {
-      const auto f = split(value);
+      const auto f = bench::split_commas(value);
       if (f.size() != 4) throw std::invalid_argument("--shape wants B,H,S,D, got " + value);
       o.shapes.push_back({std::stoi(f[0]), std::stoi(f[1]), std::stoi(f[2]), std::stoi(f[3])});
     } else if (flag == "--fraction") {
       o.fractions.clear();
-      for (const auto& f : split(value)) o.fractions.push_back(std::stod(f));
+      for (const auto& f : bench::split_commas(value)) o.fractions.push_back(std::stod(f));
     } else if (flag == "--iters") {
       o.max_iters = std::stoi(value);
     } else if (flag == "--warmup-ms") {
@@ -92,23 +86,6 @@ void set_token_major_strides(BlockSparseAttentionParams& p) {
   p.q_head_stride = p.k_head_stride = p.v_head_stride = p.head_dim;
   p.q_batch_stride = row * p.q_len;
   p.k_batch_stride = p.v_batch_stride = row * p.kv_len;
-}
-
-// Approximately standard-normal bf16 values from a per-element hash.
-__global__ void fill_random(__nv_bfloat16* data, std::size_t count, std::uint32_t salt) {
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count; i += gridDim.x * static_cast<std::size_t>(blockDim.x)) {
-    std::uint32_t h = static_cast<std::uint32_t>(i) * 0x9E3779B9u ^ static_cast<std::uint32_t>(i >> 32) ^ salt;
-    float sum = 0.f;
-    for (int r = 0; r < 4; ++r) {
-      h ^= h >> 16;
-      h *= 0x7FEB352Du;
-      h ^= h >> 15;
-      h *= 0x846CA68Bu;
-      h ^= h >> 16;
-      sum += static_cast<float>(h) * (1.f / 4294967296.f);
-    }
-    data[i] = __float2bfloat16_rn((sum - 2.f) * 1.7320508f);  // variance of the sum is 4/12
-  }
 }
 
 // Copies rows[b, r] of src [B, H, S, D] to dst [B, H, k, D] (the caller-side gather).
@@ -186,7 +163,7 @@ int main(int argc, char** argv) try {
     check_cuda(cudaMalloc(&lse, static_cast<std::size_t>(s.batch) * s.heads * s.seq * 4), "cudaMalloc lse");
     std::uint32_t salt = 1;
     for (auto* t : {q, k, v}) {
-      fill_random<<<1024, 256>>>(t, elements, salt++);
+      bench::fill_random<<<1024, 256>>>(t, elements, salt++);
       check_launch("fill_random");
     }
     BlockSparseAttentionParams dense;
