@@ -47,13 +47,16 @@ void launch_block_sparse_attention(const BlockSparseAttentionParams& p, cudaStre
 
 template <typename Element, int kHeadDim>
 void run_block_sparse_attention(const BlockSparseAttentionParams& p, cudaStream_t stream) {
-  using Traits = BlockSparseAttentionTraits<Element, kHeadDim>;
+  constexpr int kDenseConsumers = dense_consumer_warpgroups(kHeadDim);
+  using ListTraits = BlockSparseAttentionTraits<Element, kHeadDim>;
+  using DenseTraits = BlockSparseAttentionTraits<Element, kHeadDim, kDenseConsumers>;
+  using GatherTraits = BlockSparseAttentionTraits<Element, kHeadDim, kDenseConsumers, producer_registers(kDenseConsumers, true)>;
   if (p.q_rows != nullptr) {
-    launch_block_sparse_attention<Traits, DenseMask, GatheredQueryRows>(p, stream);
+    launch_block_sparse_attention<GatherTraits, DenseMask, GatheredQueryRows>(p, stream);
   } else if (p.kv_indices == nullptr) {
-    launch_block_sparse_attention<Traits, DenseMask, TmaQueryRows>(p, stream);
+    launch_block_sparse_attention<DenseTraits, DenseMask, TmaQueryRows>(p, stream);
   } else {
-    launch_block_sparse_attention<Traits, BlockListMask, TmaQueryRows>(p, stream);
+    launch_block_sparse_attention<ListTraits, BlockListMask, TmaQueryRows>(p, stream);
   }
 }
 

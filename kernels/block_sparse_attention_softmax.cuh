@@ -77,8 +77,7 @@ class OnlineSoftmax {
 #pragma unroll
         for (int c = 0; c < 2; ++c) {
           float& x = s[4 * j + 2 * i + c];
-          const float exponent = fmaf(x, scale_log2_, -shift);
-          x = Traits::soft_exp2_group(j) ? ptx::exp2_polynomial(exponent) : ptx::exp2_approx(exponent);
+          x = ptx::exp2_approx(fmaf(x, scale_log2_, -shift));
           block_sum += x;
         }
       }

@@ -1,10 +1,11 @@
-// Compile-time shape of the block-sparse attention kernel for one (element type, head dim).
+// Compile-time shape of the block-sparse attention kernel for one (element type, head dim,
+// consumer warpgroup count).
 //
 // A persistent CTA (one per SM) walks the tiles blockIdx.x, blockIdx.x + gridDim.x, ...; a tile is
-// one 128-row query block of one (batch, head):
+// kBlockM query rows (128 or 192) of one (batch, head):
 //   warpgroup 0      producer: TMA loads of the tile's Q, then K and V tiles into a kStages-deep
 //                    ring; it moves on to the next tile's Q while the consumers store O
-//   warpgroups 1..2  consumers: 64 query rows each; S = Q K^T and O += P V with wgmma
+//   warpgroups 1..n  consumers (n = 2 or 3): 64 query rows each; S = Q K^T and O += P V with wgmma
 // Shared-memory tiles are stored as kChunks column chunks of kChunkElems elements (one swizzle
 // row each), every chunk (rows x kSwizzleBytes) swizzled the way TMA and wgmma both expect.
 #pragma once
@@ -13,29 +14,32 @@
 
 namespace astraea::kernels {
 
-// How many of a thread's 8-column groups of S share one exponential on the FMA pipes
-// (ptx::exp2_polynomial) instead of the MUFU unit: group j takes the polynomial when
-// j % stride == stride - 1; 0 keeps every exponential on MUFU. At head dim 64 the exponentials
-// cost as much as the matrix products (kernels/NOTES.md); at 96 and 128 the tensor cores dominate.
-constexpr int default_soft_exp2_stride(int /*head_dim*/) { return 0; }
+// Consumer warpgroups per tile under the dense mask (full attention and ASTRAEA's rows): at head
+// dim 64 a third warpgroup hides more of the softmax behind the other two's matrix products
+// (1.16-1.19x, kernels/NOTES.md); at 96 and 128 its accumulators would not fit 160 registers.
+constexpr int dense_consumer_warpgroups(int head_dim) { return head_dim <= 64 ? 3 : 2; }
 
 // kConsumerWarpgroups_ consumer warpgroups of 64 query rows each make a tile of 64 x that many
 // rows; block-list masks need 2 (tiles of 128 rows = mask blocks), the dense mask takes 2 or 3.
-template <typename Element_, int kHeadDim_, int kSoftExp2Stride_ = default_soft_exp2_stride(kHeadDim_), int kConsumerWarpgroups_ = 2>
+// setmaxnreg of the producer warpgroup; the consumers take what remains (232 each of 2, 160 each
+// of 3). With 3 consumers, a producer that only issues TMA runs at 24 (4.5% faster at the long
+// shape than 32, kernels/NOTES.md); one whose warp 1 gathers query rows needs 32 (24 spills).
+constexpr int producer_registers(int consumer_warpgroups, bool gathers_rows) {
+  return consumer_warpgroups == 2 ? 40 : (gathers_rows ? 32 : 24);
+}
+
+template <typename Element_, int kHeadDim_, int kConsumerWarpgroups_ = 2,
+          int kProducerRegisters_ = producer_registers(kConsumerWarpgroups_, /*gathers_rows=*/false)>
 struct BlockSparseAttentionTraits {
   using Element = Element_;
   static constexpr int kHeadDim = kHeadDim_;
-  static constexpr int kSoftExp2Stride = kSoftExp2Stride_;
-  __host__ __device__ static constexpr bool soft_exp2_group(int group) {
-    return kSoftExp2Stride > 0 && group % (kSoftExp2Stride > 0 ? kSoftExp2Stride : 1) == kSoftExp2Stride - 1;
-  }
   static constexpr int kConsumerWarpgroups = kConsumerWarpgroups_;
   static constexpr int kRowsPerConsumer = 64;                             // wgmma M
   static constexpr int kBlockM = kRowsPerConsumer * kConsumerWarpgroups;  // query rows per tile
   static constexpr int kBlockN = 128;                                     // keys per K/V tile = mask block
   static constexpr int kThreads = 128 * (1 + kConsumerWarpgroups);
   static constexpr int kConsumerWarps = 4 * kConsumerWarpgroups;
-  static constexpr int kProducerRegisters = kConsumerWarpgroups == 2 ? 40 : 24;
+  static constexpr int kProducerRegisters = kProducerRegisters_;
   static constexpr int kConsumerRegisters = kConsumerWarpgroups == 2 ? 232 : 160;
 
   static constexpr int kElementBytes = sizeof(Element);
@@ -68,7 +72,6 @@ struct BlockSparseAttentionTraits {
   static constexpr int kSmemBytes = kBarrierOffset + kBarriers * 8 + 1024;  // + alignment slack
 
   static_assert(kConsumerWarpgroups == 2 || kConsumerWarpgroups == 3, "two or three consumer warpgroups");
-  static_assert(kSoftExp2Stride >= 0, "the soft exp2 stride counts 8-column groups");
   static_assert(kElementBytes == 2, "wgmma with a register A operand and N-major B needs 16-bit elements");
   static_assert(kHeadDim % kChunkElems == 0, "head_dim must be a whole number of swizzle chunks");
   static_assert(kHeadDim % kWgmmaK == 0 && kHeadDim >= 64 && kHeadDim <= 128, "head_dim must be 64..128 in steps of 16");

@@ -142,21 +142,4 @@ __device__ inline float exp2_approx(float x) {
   return y;
 }
 
-// 2^x for x <= 0 on the FMA and integer pipes instead of the MUFU unit (whose 16 results per
-// clock per SM bound the softmax at head dim 64): x = j + f with j = round(x), f in [-0.5, 0.5];
-// 2^f by a cubic fitted for relative error (7.5e-5, far below a 16-bit P's rounding); j goes
-// straight into the exponent field. x is clamped at -127, where the sum's sign bit would turn
-// negative: those (and -inf) give exactly 0, like ex2.approx.ftz.
-__device__ inline float exp2_polynomial(float x) {
-  constexpr float kRoundMagic = 12582912.f;  // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits
-  x = fmaxf(x, -127.f);
-  const float shifted = x + kRoundMagic;
-  const float f = x - (shifted - kRoundMagic);
-  float p = fmaf(f, 0.05517139f, 0.24261071f);
-  p = fmaf(p, f, 0.69326099f);
-  p = fmaf(p, f, 0.9999281f);
-  // The low bits of `shifted` hold j (two's complement); shifting them by 23 drops the magic's own bits.
-  return __int_as_float(max(__float_as_int(p) + (__float_as_int(shifted) << 23), 0));
-}
-
 }  // namespace astraea::kernels::ptx

@@ -155,6 +155,9 @@ TEST_CASE("block-sparse attention matches an fp32 reference", "[kernels][gpu]") 
   const auto bf16 = AttentionDtype::kBf16, fp16 = AttentionDtype::kFp16;
   const std::vector<Case> cases = {
       {"dense policy, S=257, hd64", bf16, 1, 2, 257, 64, 1.0, true},
+      {"dense policy, B*H=160 above the SM count, S=1000, hd64 fp16", fp16, 2, 80, 1000, 64, 1.0, true},
+      {"dense policy, S=17776, hd64", bf16, 1, 2, 17776, 64, 1.0, true},
+      {"dense policy, [B,S,H,D] strides, S=300, hd64", bf16, 1, 6, 300, 64, 1.0, true, false, true},
       {"S=17, one partial block, hd128", bf16, 1, 2, 17, 128, 1.0},
       {"block list at density 1, S=257, hd128 fp16", fp16, 2, 3, 257, 128, 1.0},
       {"text + video S=226+17*20, density 0.5, hd128", bf16, 1, 4, 566, 128, 0.5},
@@ -283,6 +286,7 @@ TEST_CASE("block-sparse attention gathers query rows in its Q load", "[kernels][
       {"gather 1 of 17 rows, hd128 fp16", fp16, 1, 2, 17, 1, 128},
       {"gather 300 of 566 rows (text + video), hd96", bf16, 1, 4, 566, 300, 96},
       {"gather 7000 of 17776 rows, B*H=6, hd64", bf16, 2, 3, 17776, 7000, 64},
+      {"gather 3000 of 4000 rows, B*H=140 above the SM count, hd64 fp16", fp16, 2, 70, 4000, 3000, 64},
       {"gather 2600 of 2600 rows, hd128", bf16, 1, 5, 2600, 2600, 128},
   };
   for (const GatherCase& c : cases) {
