@@ -138,6 +138,7 @@ AstraeaOptions decode_astraea(Reader& r) {
 MethodOptions decode_method(Reader r) {
   MethodOptions o;
   o.name = r.one_of("name", {"dense", "rainfusion", "astraea", "astraea_rainfusion"}, o.name);
+  if (o.name == "dense") o.dense.kernel = r.one_of("kernel", {"sdpa", "astraea"}, o.dense.kernel);
   if (o.name == "rainfusion" || o.name == "astraea_rainfusion") o.rainfusion = decode_rainfusion(r);
   if (o.name == "astraea" || o.name == "astraea_rainfusion") o.astraea = decode_astraea(r);
   r.finish();

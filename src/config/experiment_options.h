@@ -106,8 +106,16 @@ struct AstraeaOptions {
   std::string cache = "output";         // output | branch
 };
 
+struct DenseOptions {
+  // sdpa: at::scaled_dot_product_attention (cuDNN or flash on GPUs), the reference baseline.
+  // astraea: the project's attention kernel (kernels/block_sparse_attention, dense mask) where it
+  // runs (sm_90, bf16/fp16, head dim 64/96/128), SDPA elsewhere.
+  std::string kernel = "sdpa";
+};
+
 struct MethodOptions {
   std::string name = "dense";           // dense | rainfusion | astraea | astraea_rainfusion
+  DenseOptions dense;
   RainFusionOptions rainfusion;
   AstraeaOptions astraea;
 };

@@ -65,7 +65,10 @@ void check_method_runnable(const config::MethodOptions& method, std::int64_t tok
 }
 
 std::unique_ptr<attention::Accelerator> make_accelerator(const config::MethodOptions& method, int steps) {
-  if (method.name == "dense") return std::make_unique<attention::DenseAccelerator>();
+  if (method.name == "dense") {
+    return std::make_unique<attention::DenseAccelerator>(method.dense.kernel == "astraea" ? attention::DenseKernel::kAstraea
+                                                                                           : attention::DenseKernel::kSdpa);
+  }
   if (method.name == "astraea") return std::make_unique<attention::AstraeaAccelerator>(astraea_settings(method.astraea, steps));
   if (method.name == "rainfusion") return std::make_unique<attention::RainFusionAccelerator>(rainfusion_settings(method.rainfusion));
   if (method.name == "astraea_rainfusion") {

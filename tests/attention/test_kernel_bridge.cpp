@@ -4,12 +4,14 @@
 // inputs; pass when the error is at most twice that of a reference that rounds P and O to the
 // input dtype like a 16-bit kernel does, and the LSE is within 1e-3.
 #include "attention/arm.h"
+#include "attention/dense_accelerator.h"
 #include "attention/kernel_bridge.h"
 #include "support/catch.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -278,5 +280,25 @@ TEST_CASE("row_distance equals the float32 norm of the difference", "[kernel_bri
       INFO((gpu ? "cuda" : "cpu") << ", " << x.size(1) << " rows");
       CHECK(((got.cpu().to(at::kDouble) - expected.cpu()).abs() / expected.cpu()).max().item<double>() <= 1e-5);
     }
+  }
+}
+
+TEST_CASE("the dense accelerator's kernel option: the project's kernel on sm_90, SDPA elsewhere", "[kernel_bridge]") {
+  at::NoGradGuard inference;
+  const VideoLayout layout{/*text_tokens=*/3, /*frames=*/2, /*height=*/4, /*width=*/5};
+  for (const bool gpu : {false, true}) {
+    if (gpu && !sm90_available()) ASTRAEA_GPU_SKIP("no sm_90 GPU: dense kernel option on the GPU skipped");
+    const auto options = at::TensorOptions().device(gpu ? at::kCUDA : at::kCPU).dtype(gpu ? at::kBFloat16 : at::kFloat);
+    const at::Tensor q = at::randn({2, 3, layout.total_tokens(), 64}, options), k = at::randn_like(q), v = at::randn_like(q);
+    const at::Tensor sdpa = DenseAccelerator(DenseKernel::kSdpa).attention(0, q, k, v, layout, {});
+    const at::Tensor ours = DenseAccelerator(DenseKernel::kAstraea).attention(0, q, k, v, layout, {});
+    INFO((gpu ? "cuda bf16" : "cpu float32"));
+    if (!gpu) {
+      CHECK(at::equal(ours, sdpa));  // no kernel on the CPU: the option falls back to SDPA itself
+      continue;
+    }
+    const at::Tensor exact = at::scaled_dot_product_attention(q.to(at::kFloat), k.to(at::kFloat), v.to(at::kFloat));
+    // Both 16-bit results stay within a few bf16 units of the float32 attention.
+    CHECK(max_abs_diff(ours, exact) <= 2 * std::max(max_abs_diff(sdpa, exact), 1.0 / 256));
   }
 }

@@ -96,6 +96,9 @@ TEST_CASE("decode_experiment names the file behind a bad value", "[config][exper
   REQUIRE_THROWS_WITH(compose_with({"sampler.steps=abc"}), Catch::Contains("sampler.steps: expected an integer"));
   REQUIRE_THROWS_WITH(compose_with({"method=astraea", "method.cache=everything"}), Catch::Contains("expected one of output|branch"));
   CHECK(compose_with({"method=rainfusion", "method.sparsity=0.75"}).method.rainfusion.sparsity == 0.75);
+  CHECK(compose_with({}).method.dense.kernel == "sdpa");
+  CHECK(compose_with({"method.kernel=astraea"}).method.dense.kernel == "astraea");
+  REQUIRE_THROWS_WITH(compose_with({"method.kernel=flash"}), Catch::Contains("expected one of sdpa|astraea, got 'flash'"));
   const auto random = compose_with({"method=rainfusion", "method.decision=random", "method.seed=17"}).method.rainfusion;
   CHECK(random.decision == "random");
   CHECK(random.seed == 17);
