@@ -16,7 +16,7 @@ namespace astraea::kernels {
 
 // Consumer warpgroups per tile under the dense mask (full attention and ASTRAEA's rows): at head
 // dim 64 a third warpgroup hides more of the softmax behind the other two's matrix products
-// (1.16-1.19x, kernels/NOTES.md); at 96 and 128 its accumulators would not fit 160 registers.
+// (1.08-1.19x, kernels/NOTES.md v4); at 96 and 128 its accumulators would not fit 160 registers.
 constexpr int dense_consumer_warpgroups(int head_dim) { return head_dim <= 64 ? 3 : 2; }
 
 // kConsumerWarpgroups_ consumer warpgroups of 64 query rows each make a tile of 64 x that many
