@@ -57,6 +57,7 @@ void block_sparse_attention(const BlockSparseAttentionParams& p, cudaStream_t st
     check(p.q_source_len > 0, "q_source_len must be positive with q_rows");
     check(p.q_rows_batch_stride >= 0, "q_rows_batch_stride must not be negative");
   }
+  // Counted in 128-row blocks: at least as many as any instantiation's tiles (128 or 192 rows).
   const std::int64_t q_blocks = (p.q_len + kBlockSparseBlockSize - 1) / kBlockSparseBlockSize;
   check(q_blocks * p.heads * p.batch < (std::int64_t{1} << 31), "too many query blocks for one grid");
   switch (p.dtype) {

@@ -81,7 +81,7 @@ __device__ void produce(const CUtensorMap* tma_q, const CUtensorMap* tma_k, cons
 }
 
 // Query-row gather (GatheredQueryRows): `thread` in [0, threads) of the gathering warp copies the
-// tile's 128 gathered rows as 16-byte vectors into the swizzled Q layout, then makes them visible
+// tile's kBlockM gathered rows as 16-byte vectors into the swizzled Q layout, then makes them visible
 // to wgmma and arrives on q_full (initialised with `threads` arrivals). The swizzle is the
 // one TMA writes: inside every 8-row atom, byte bits [4, 7) (128-byte rows) or [4, 6) (64-byte rows)
 // are XORed with bits [7, 10) / [7, 9) of the offset, i.e. with the row inside the atom.

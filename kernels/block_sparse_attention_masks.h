@@ -33,12 +33,14 @@ struct BlockListMask {
   }
 };
 
-// Query-row policies: how a tile's 128 query rows reach shared memory.
-// Rows q_block*128 .. +127 of q, by the producer thread's TMA (the same swizzled box as K and V).
+// Query-row policies: how a tile's kBlockM query rows (128, or 192 with three consumer
+// warpgroups) reach shared memory.
+// Rows q_block*kBlockM .. +kBlockM-1 of q, by the producer thread's TMA (Q's own box of kBlockM
+// rows, swizzled like K's and V's).
 struct TmaQueryRows {
   static constexpr bool kGather = false;
 };
-// Rows q_rows[batch, q_block*128 + r] of q, gathered by warp 1 of the producer warpgroup with
+// Rows q_rows[batch, q_block*kBlockM + r] of q, gathered by warp 1 of the producer warpgroup with
 // 16-byte cp.async into the swizzled layout TMA would have written (TMA cannot gather rows). The
 // warp sleeps while it waits for the consumers to release Q, so it takes no issue slots from them.
 struct GatheredQueryRows {

@@ -10,6 +10,8 @@
 // row each), every chunk (rows x kSwizzleBytes) swizzled the way TMA and wgmma both expect.
 #pragma once
 
+#include "kernels/block_sparse_attention.h"
+
 #include <cstdint>
 
 namespace astraea::kernels {
@@ -23,7 +25,8 @@ constexpr int dense_consumer_warpgroups(int head_dim) { return head_dim <= 64 ? 
 // rows; block-list masks need 2 (tiles of 128 rows = mask blocks), the dense mask takes 2 or 3.
 // setmaxnreg of the producer warpgroup; the consumers take what remains (232 each of 2, 160 each
 // of 3). With 3 consumers, a producer that only issues TMA runs at 24 (4.5% faster at the long
-// shape than 32, kernels/NOTES.md); one whose warp 1 gathers query rows needs 32 (24 spills).
+// shape than 32, kernels/NOTES.md); one whose warp 1 gathers query rows gets 32 (at 24 it spills
+// 40 bytes, at 32 still 4).
 constexpr int producer_registers(int consumer_warpgroups, bool gathers_rows) {
   return consumer_warpgroups == 2 ? 40 : (gathers_rows ? 32 : 24);
 }
@@ -72,6 +75,7 @@ struct BlockSparseAttentionTraits {
   static constexpr int kSmemBytes = kBarrierOffset + kBarriers * 8 + 1024;  // + alignment slack
 
   static_assert(kConsumerWarpgroups == 2 || kConsumerWarpgroups == 3, "two or three consumer warpgroups");
+  static_assert(kBlockN == kBlockSparseBlockSize, "a K/V tile is one mask block (DenseMask counts them in mask blocks)");
   static_assert(kElementBytes == 2, "wgmma with a register A operand and N-major B needs 16-bit elements");
   static_assert(kHeadDim % kChunkElems == 0, "head_dim must be a whole number of swizzle chunks");
   static_assert(kHeadDim % kWgmmaK == 0 && kHeadDim >= 64 && kHeadDim <= 128, "head_dim must be 64..128 in steps of 16");

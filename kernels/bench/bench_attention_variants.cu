@@ -1,6 +1,6 @@
 // A/B timing of compile-time variants of the attention kernel on identical inputs: each variant is
 // the shipped mainloop instantiated with different Traits (today: how many consumer warpgroups
-// share a tile, kConsumerWarpgroups; see block_sparse_attention_traits.h). An experiment adds
+// share a tile and the producer's register count; see block_sparse_attention_traits.h). An experiment adds
 // its Traits here, measures, and leaves the winner as the default (kernels/NOTES.md).
 // Launches are interleaved round by round, so clock and thermal drift fall on every variant alike;
 // each variant's output and LSE are compared with the first variant's (the shipped default).
@@ -97,17 +97,22 @@ double time_once(const Variant& v, const BlockSparseAttentionParams& p, cudaEven
   return ms;
 }
 
+// Largest absolute differences; a non-finite value on either side (a row left poisoned, a NaN)
+// counts as an infinite difference.
 struct Difference {
   double out = 0, lse = 0;
 };
 
+void widen(double& largest, double a, double b) {
+  const double d = std::fabs(a - b);
+  if (!(d <= largest)) largest = std::isfinite(d) ? d : INFINITY;
+}
+
 Difference max_difference(const std::vector<__nv_bfloat16>& o, const std::vector<__nv_bfloat16>& o_ref, const std::vector<float>& lse,
                           const std::vector<float>& lse_ref) {
   Difference d;
-  for (std::size_t i = 0; i < o.size(); ++i) {
-    d.out = std::max(d.out, std::fabs(static_cast<double>(__bfloat162float(o[i])) - __bfloat162float(o_ref[i])));
-  }
-  for (std::size_t i = 0; i < lse.size(); ++i) d.lse = std::max(d.lse, std::fabs(static_cast<double>(lse[i]) - lse_ref[i]));
+  for (std::size_t i = 0; i < o.size(); ++i) widen(d.out, __bfloat162float(o[i]), __bfloat162float(o_ref[i]));
+  for (std::size_t i = 0; i < lse.size(); ++i) widen(d.lse, lse[i], lse_ref[i]);
   return d;
 }
 

@@ -109,7 +109,9 @@ struct AstraeaOptions {
 struct DenseOptions {
   // sdpa: at::scaled_dot_product_attention (cuDNN or flash on GPUs), the reference baseline.
   // astraea: the project's attention kernel (kernels/block_sparse_attention, dense mask) where it
-  // runs (sm_90, bf16/fp16, head dim 64/96/128), SDPA elsewhere.
+  // runs (sm_90, bf16/fp16, head dim 64/96/128), SDPA elsewhere. Either way, Ring attention
+  // (sequence parallelism over ranks that do not divide the heads) runs its own kernel: it needs
+  // each block's LSE to merge them.
   std::string kernel = "sdpa";
 };
 

@@ -297,6 +297,7 @@ TEST_CASE("the dense accelerator's kernel option: the project's kernel on sm_90,
       CHECK(at::equal(ours, sdpa));  // no kernel on the CPU: the option falls back to SDPA itself
       continue;
     }
+    CHECK(at::equal(ours, block_sparse_attention(q, k, v, at::Tensor(), at::Tensor()).out));  // the option reached the kernel
     const at::Tensor exact = at::scaled_dot_product_attention(q.to(at::kFloat), k.to(at::kFloat), v.to(at::kFloat));
     // Both 16-bit results stay within a few bf16 units of the float32 attention.
     CHECK(max_abs_diff(ours, exact) <= 2 * std::max(max_abs_diff(sdpa, exact), 1.0 / 256));
