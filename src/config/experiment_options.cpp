@@ -138,7 +138,9 @@ AstraeaOptions decode_astraea(Reader& r) {
 MethodOptions decode_method(Reader r) {
   MethodOptions o;
   o.name = r.one_of("name", {"dense", "rainfusion", "astraea", "astraea_rainfusion"}, o.name);
-  if (o.name == "dense") o.dense.kernel = r.one_of("kernel", {"sdpa", "astraea"}, o.dense.kernel);
+  // Read for every method, so that `method.name=...` over dense.yaml (which sets it) still decodes.
+  o.dense.kernel = r.one_of("kernel", {"sdpa", "astraea"}, o.dense.kernel);
+  if (o.name != "dense" && o.dense.kernel != "sdpa") r.fail_at("kernel", "chooses dense attention's kernel; method " + o.name + " has its own");
   if (o.name == "rainfusion" || o.name == "astraea_rainfusion") o.rainfusion = decode_rainfusion(r);
   if (o.name == "astraea" || o.name == "astraea_rainfusion") o.astraea = decode_astraea(r);
   r.finish();

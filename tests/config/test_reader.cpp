@@ -99,6 +99,9 @@ TEST_CASE("decode_experiment names the file behind a bad value", "[config][exper
   CHECK(compose_with({}).method.dense.kernel == "sdpa");
   CHECK(compose_with({"method.kernel=astraea"}).method.dense.kernel == "astraea");
   REQUIRE_THROWS_WITH(compose_with({"method.kernel=flash"}), Catch::Contains("expected one of sdpa|astraea, got 'flash'"));
+  CHECK(compose_with({"method.name=rainfusion"}).method.name == "rainfusion");  // dense.yaml's kernel key rides along
+  REQUIRE_THROWS_WITH(compose_with({"method.name=rainfusion", "method.kernel=astraea"}),
+                      Catch::Contains("method.kernel: chooses dense attention's kernel; method rainfusion has its own"));
   const auto random = compose_with({"method=rainfusion", "method.decision=random", "method.seed=17"}).method.rainfusion;
   CHECK(random.decision == "random");
   CHECK(random.seed == 17);
