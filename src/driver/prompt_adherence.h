@@ -18,10 +18,16 @@ class PromptAdherence {
   // checker_shape_accuracy, checker_colour_accuracy, checker_direction_accuracy and
   // checker_accuracy (all three right); empty when nothing was added.
   std::vector<results::Metric> metrics() const;
+  // Per attribute, which value the prompts stated (rows) against which the checker read (columns),
+  // as JSON text: {"shape": {"labels": ["square", ...], "counts": [[...], ...]}, "colour": ...,
+  // "direction": ...}.
+  std::string confusion_json() const;
+  int count() const { return count_; }
 
  private:
   int count_ = 0;
   int shape_ = 0, colour_ = 0, direction_ = 0, all_ = 0;
+  std::vector<std::vector<int>> shape_confusion_, colour_confusion_, direction_confusion_;
 };
 
 }  // namespace astraea::driver

@@ -280,6 +280,11 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   result.metrics.push_back({"generations", 0, static_cast<double>(generations)});
   for (auto& m : fidelity.metrics()) result.metrics.push_back(std::move(m));
   for (auto& m : adherence.metrics()) result.metrics.push_back(std::move(m));
+  if (adherence.count() > 0) {
+    const auto file = output_dir / "checker_confusion.json";
+    std::ofstream(file) << adherence.confusion_json() << '\n';
+    result.artifacts.push_back(artifact_of("checker_confusion", file));
+  }
   if (reference) result.metrics.push_back({"reference_trial", 0, static_cast<double>(reference->trial_id)});
   result.summary = fmt::format("{}: {} generation(s) x {} repeat(s) of {}x{}x{} latents on {} ({}), {} {} steps: median {:.1f} ms per generation; prompts: {}",
                                options.method.name, generations, repeats, shape.frames, shape.height, shape.width, device.str(), options.model.dtype, options.sampler.steps,

@@ -54,6 +54,15 @@ TEST_CASE("prompt adherence counts each attribute and the clips right on all thr
   CHECK(m.at("checker_direction_accuracy") == Approx(0.75));
   CHECK(m.at("checker_accuracy") == Approx(0.5));
   CHECK_THROWS_WITH(adherence.add({0, 0, 0}, "a dog runs"), Catch::Contains("a dog runs"));
+  // Rows: what the prompts stated; columns: what the checker read.
+  const auto confusion = nlohmann::json::parse(adherence.confusion_json());
+  CHECK(confusion["shape"]["labels"] == nlohmann::json({"square", "circle", "triangle", "diamond", "cross"}));
+  CHECK(confusion["shape"]["counts"][0] == nlohmann::json({1, 1, 0, 0, 0}));   // two squares: one read right, one as a circle
+  CHECK(confusion["shape"]["counts"][1] == nlohmann::json({0, 2, 0, 0, 0}));
+  CHECK(confusion["direction"]["counts"][3] == nlohmann::json({0, 0, 1, 1}));  // two "down": one read as "up"
+  CHECK(confusion["colour"]["counts"][2][2] == 2);
+  CHECK_THROWS_WITH(adherence.add({7, 0, 0}, "a red square moves left quickly on a striped background"),
+                    Catch::Contains("the checker read shape class 7, outside [0, 5)"));
 }
 
 TEST_CASE("astraea train writes weights and a record, and re-running resumes", "[driver][train]") {
