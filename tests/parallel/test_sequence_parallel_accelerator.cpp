@@ -29,6 +29,12 @@ namespace {
 
 constexpr std::chrono::milliseconds kTimeout(30000);
 
+// The ranks here are threads of one process, each with its own process group. torch 2.11's flight
+// recorder (one per process) adds a group to a shared std::map before it takes its lock, so two
+// ranks starting a collective at once can corrupt the map and crash. Separate rank processes, as
+// astraea runs them, never share a recorder. Switched off before any group exists.
+const bool kFlightRecorderOff = [] { return setenv("TORCH_FR_BUFFER_SIZE", "0", 1) == 0; }();
+
 // Runs body(communicator) on `ranks` threads joined into one Gloo group; rethrows the first error.
 void on_ranks(int ranks, const std::function<void(Communicator&)>& body) {
   std::promise<int> port;
