@@ -70,11 +70,13 @@ Options parse(int argc, char** argv) {
     if (flag == "--shape") {
       const auto f = bench::split_commas(value);
       if (f.size() != 5) throw std::invalid_argument("--shape wants B,H,Sq,Skv,D, got " + value);
-      o.shapes.push_back({std::stoi(f[0]), std::stoi(f[1]), std::stoi(f[2]), std::stoi(f[3]), std::stoi(f[4])});
+      std::vector<int> n;
+      for (const auto& field : f) n.push_back(bench::parse_int("--shape", field));
+      o.shapes.push_back({n[0], n[1], n[2], n[3], n[4]});
     } else if (flag == "--rounds") {
-      o.rounds = std::stoi(value);
+      o.rounds = bench::parse_int("--rounds", value);
     } else if (flag == "--warmup-ms") {
-      o.warmup_ms = std::stod(value);
+      o.warmup_ms = bench::parse_number("--warmup-ms", value);
     } else if (flag == "--json") {
       o.json = value;
     } else {
@@ -88,13 +90,7 @@ Options parse(int argc, char** argv) {
 }
 
 double time_once(const Variant& v, const BlockSparseAttentionParams& p, cudaEvent_t start, cudaEvent_t stop) {
-  check_cuda(cudaEventRecord(start), "record");
-  v.launch(p, nullptr);
-  check_cuda(cudaEventRecord(stop), "record");
-  check_cuda(cudaEventSynchronize(stop), "sync");
-  float ms = 0;
-  check_cuda(cudaEventElapsedTime(&ms, start, stop), "elapsed");
-  return ms;
+  return bench::time_launch_ms([&] { v.launch(p, nullptr); }, start, stop);
 }
 
 // Largest absolute differences; a non-finite value on either side (a row left poisoned, a NaN)

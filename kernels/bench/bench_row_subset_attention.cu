@@ -102,13 +102,7 @@ __global__ void gather_rows(const __nv_bfloat16* src, __nv_bfloat16* dst, const 
 }
 
 double time_once(const BlockSparseAttentionParams& p, cudaEvent_t start, cudaEvent_t stop) {
-  check_cuda(cudaEventRecord(start), "record");
-  block_sparse_attention(p, nullptr);
-  check_cuda(cudaEventRecord(stop), "record");
-  check_cuda(cudaEventSynchronize(stop), "sync");
-  float ms = 0;
-  check_cuda(cudaEventElapsedTime(&ms, start, stop), "elapsed");
-  return ms;
+  return bench::time_launch_ms([&] { block_sparse_attention(p, nullptr); }, start, stop);
 }
 
 struct Timing {

@@ -1,12 +1,16 @@
-// Pieces every kernel benchmark shares: comma-separated flag values and random 16-bit inputs.
+// Pieces every kernel benchmark shares: flag values, random 16-bit inputs, event timing.
 #pragma once
+
+#include "kernels/launch_check.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <cuda_runtime_api.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -18,6 +22,41 @@ inline std::vector<std::string> split_commas(const std::string& text) {
   std::stringstream stream(text);
   for (std::string part; std::getline(stream, part, ',');) parts.push_back(part);
   return parts;
+}
+
+// A number, or a whole number, from a flag's value; throws std::invalid_argument naming the flag.
+inline double parse_number(const std::string& flag, const std::string& text) {
+  std::size_t used = 0;
+  try {
+    const double value = std::stod(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument(flag + ": expected a number, got '" + text + "'");
+}
+
+inline int parse_int(const std::string& flag, const std::string& text) {
+  const auto refuse = [&] { return std::invalid_argument(flag + ": expected an integer, got '" + text + "'"); };
+  double value = 0;
+  try {
+    value = parse_number(flag, text);
+  } catch (const std::invalid_argument&) {
+    throw refuse();
+  }
+  if (value != static_cast<double>(static_cast<long long>(value)) || value < -2147483648.0 || value > 2147483647.0) throw refuse();
+  return static_cast<int>(value);
+}
+
+// Milliseconds of GPU time that `launch()` takes on the default stream, between two events.
+template <class Launch>
+double time_launch_ms(Launch&& launch, cudaEvent_t start, cudaEvent_t stop) {
+  check_cuda(cudaEventRecord(start), "record");
+  launch();
+  check_cuda(cudaEventRecord(stop), "record");
+  check_cuda(cudaEventSynchronize(stop), "sync");
+  float ms = 0;
+  check_cuda(cudaEventElapsedTime(&ms, start, stop), "elapsed");
+  return ms;
 }
 
 // Approximately standard-normal values from a per-element hash (sum of four uniforms, rescaled).
