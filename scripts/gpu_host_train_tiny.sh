@@ -4,17 +4,19 @@
 # Each call builds if needed (scripts/gpu_host_build.sh), trains for about SECONDS, and copies
 # the EMA weights and logs to $OUT (when set). The first call also fixes the schedule: it trains
 # the 100 warm-up steps (whose learning rate does not depend on the schedule's length), times
-# them, and sets train.steps so that the whole run takes about TOTAL_SECONDS. Later calls resume
-# the checkpoint in train-runs/tiny_vdit_slices (git-ignored, so it stays while the machine does).
+# them (training time only, from training.json: rendering the dataset is not a step's cost), and
+# sets train.steps so that the whole run trains for about TOTAL_SECONDS. Later calls resume the
+# checkpoint in $ASTRAEA_TRAIN_RUN (default train-runs/tiny_vdit_slices; git-ignored, so it
+# stays while the machine does).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:?usage: gpu_host_train_tiny.sh SECONDS TOTAL_SECONDS [overrides...]}
 total=${2:?usage: gpu_host_train_tiny.sh SECONDS TOTAL_SECONDS [overrides...]}
 shift 2
 started=$(date +%s)
-run="$root/train-runs/tiny_vdit_slices"
+run=${ASTRAEA_TRAIN_RUN:-$root/train-runs/tiny_vdit_slices}
 mkdir -p "$run"
-[ -x "$root/build-gpu/bin/astraea" ] || ASTRAEA_SKIP_TESTS=1 bash "$root/scripts/gpu_host_build.sh" >"$run/build.log" 2>&1 ||
+[ -x "$root/build-gpu/bin/astraea" ] || ASTRAEA_BUILD_TARGET=astraea bash "$root/scripts/gpu_host_build.sh" >"$run/build.log" 2>&1 ||
   { tail -30 "$run/build.log"; exit 1; }
 export LD_LIBRARY_PATH="$root/.gpu/prefix/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 warmup=100
@@ -25,9 +27,8 @@ train() {  # train STEPS [--until N]
 }
 overrides=("$@")
 if [ ! -f "$run/plan" ]; then
-  probe_start=$(date +%s.%N)
   train 1000000 --until $warmup
-  rate=$(python3 -c "import sys; print((float(sys.argv[2]) - float(sys.argv[1])) / $warmup)" "$probe_start" "$(date +%s.%N)")
+  rate=$(python3 -c "import json; print(json.load(open('$run/training.json'))['seconds'] / $warmup)")
   steps=$(python3 -c "print(int($warmup + ($total - $rate * $warmup) / $rate))")
   echo "$steps $rate" >"$run/plan"
   echo "schedule: $steps steps at $rate s per step"

@@ -86,11 +86,11 @@ struct PromptOptions {
 struct RainFusionOptions {
   double sparsity = 0.5;                // s; bandwidth b = 1 - sqrt(s)
   double alpha = 0.9;                   // ARM recall threshold
-  std::string decision = "three_way";   // three_way (paper) | two_way (vendor code) | random (ARM's baseline)
+  std::string decision = "three_way";   // three_way (paper) | two_way (vendor code) | random, random_two_way (ARM's baselines)
   std::int64_t seed = 0;                // random: master seed of the per-(step, layer, head) choice
   bool first_frame_sink = true;
   double warmup = 0.1;                  // fraction of steps that run dense
-  int textural_stride = 2;              // tau
+  int textural_stride = 0;              // tau; 0 ("auto" in configs): follows the sparsity (textural_stride_for_sparsity)
   int block_size = 128;
   std::string permutation = "token_major";  // temporal heads' band order: token_major (h, w, t) | tile_major (3D tiles of block_size)
 };
@@ -187,7 +187,9 @@ struct TrainOptions {
   double ema_decay = 0.999;
   double grad_clip = 1.0;            // max global gradient norm; 0 disables clipping
   double cfg_dropout = 0.1;          // vdit: probability that a sample's prompt is the empty prompt
+  double object_weight = 0.0;        // vdit: extra loss weight on the pixels the object covers (train/object_weight.h)
   double pixel_noise = 0.05;         // checker: std of Gaussian noise added to its inputs
+  double blur_sigma = 0.0;           // checker: each clip blurred with sigma ~ U(0, blur_sigma) pixels (train/clip_blur.h)
   int dataset_size = 20000;          // clips rendered once from the world, then sampled with replacement
   std::int64_t dataset_seed = 1;     // the world the model learns (evaluation prompts use others)
   int checkpoint_every = 1000;

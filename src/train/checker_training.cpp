@@ -3,9 +3,11 @@
 #include "core/rng.h"
 #include "data/batch.h"
 #include "model/safetensors_file.h"
+#include "train/clip_blur.h"
 #include "train/world_dataset.h"
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 
 namespace astraea::train {
 namespace {
@@ -41,6 +43,7 @@ class CheckerTask final : public TrainingTask {
   at::Tensor loss(int, std::map<std::string, double>& stats) override {
     const auto index = at::randint(clips_.size(0), {options_.train.batch_size}, at::TensorOptions().dtype(at::kLong).device(device_));
     auto clips = clips_.index_select(0, index);
+    if (options_.train.blur_sigma > 0) clips = blur_clips(clips, at::rand({clips.size(0)}, clips.options()) * options_.train.blur_sigma);
     clips = clips + at::randn_like(clips) * options_.train.pixel_noise;
     const auto out = network_->forward(clips);
     const auto shape = shapes_.index_select(0, index), colour = colours_.index_select(0, index), direction = directions_.index_select(0, index);
@@ -98,7 +101,15 @@ CheckerTrainingReport train_checker(const config::TrainingOptions& options, c10:
   const auto held_out = render_world_dataset(static_cast<std::uint64_t>(options.train.dataset_seed + kHeldOutSeedOffset), kHeldOutClips,
                                              world_for(options.video), data::kDefaultPromptTokens);
   report.held_out_clips = kHeldOutClips;
-  report.held_out_accuracy = checker_accuracy(averaged, held_out.clips.to(device), held_out.shape_ids, held_out.colour_ids, held_out.direction_ids);
+  const auto clips = held_out.clips.to(device);
+  report.held_out_accuracy = checker_accuracy(averaged, clips, held_out.shape_ids, held_out.colour_ids, held_out.direction_ids);
+  // The same clips blurred: how far the checker still reads the soft edges a generator draws.
+  for (const double sigma : kHeldOutBlurSigmas) {
+    const auto blurred = blur_clips(clips, at::full({clips.size(0)}, sigma, clips.options()));
+    for (const auto& [attribute, accuracy] : checker_accuracy(averaged, blurred, held_out.shape_ids, held_out.colour_ids, held_out.direction_ids)) {
+      report.held_out_accuracy[fmt::format("{} (blur {})", attribute, sigma)] = accuracy;
+    }
+  }
   model::save_safetensors(std::filesystem::path(options.train.out) / kCheckerWeightsName, report.training.ema,
                           {{"format", "astraea world checker (EMA weights)"},
                            {"frames", std::to_string(config.frames)},

@@ -1,7 +1,8 @@
 // Training the world's checker network (model/checker_network.h): cross-entropy on the shape,
-// colour and direction of rendered clips, with Gaussian pixel noise on the inputs so that it also
-// reads the slightly noisy clips a diffusion model generates. After training, the EMA weights are
-// scored on clips of another world seed and written with their architecture in the metadata.
+// colour and direction of rendered clips, with Gaussian pixel noise and (train.blur_sigma) a random
+// Gaussian blur on the inputs, so that it also reads the slightly noisy, soft-edged clips a
+// diffusion model generates. After training, the EMA weights are scored on clips of another world
+// seed, crisp and blurred, and written with their architecture in the metadata.
 #pragma once
 
 #include "config/experiment_options.h"
@@ -17,11 +18,14 @@
 namespace astraea::train {
 
 inline constexpr const char* kCheckerWeightsName = "checker.safetensors";
+inline constexpr double kHeldOutBlurSigmas[] = {0.5, 1.0};
 
 struct CheckerTrainingReport {
   TrainingReport training;
   int held_out_clips = 0;
-  std::map<std::string, double> held_out_accuracy;  // shape, colour, direction
+  // shape, colour, direction on the held-out clips; "shape (blur 0.5)" and so on for the same clips
+  // blurred with each of kHeldOutBlurSigmas.
+  std::map<std::string, double> held_out_accuracy;
 };
 
 model::CheckerConfig checker_config(const config::TrainingOptions& options);

@@ -9,6 +9,7 @@
 #include "model/positional_encoding.h"
 #include "model/safetensors_file.h"
 #include "pipeline/prompt_embeddings.h"
+#include "train/object_weight.h"
 #include "train/v_prediction.h"
 #include "train/weight_init.h"
 #include "train/world_dataset.h"
@@ -77,6 +78,8 @@ class VditTask final : public TrainingTask {
                                         config.max_text_seq_length);
     clips_ = (dataset.clips * 2 - 1).to(device);
     token_ids_ = dataset.token_ids.to(device);
+    background_ids_ = dataset.background_ids.to(device);
+    background_table_ = background_table(world.height).to(device);
     empty_prompt_ = dataset.empty_prompt.to(device);
     alpha_bar_ = alpha_bar_table(pipeline::NoiseSchedule(schedule_options(options))).to(device);
     if (config.use_rotary_positional_embeddings) {
@@ -109,7 +112,9 @@ class VditTask final : public TrainingTask {
       const CudaAutocast autocast(options_.train.mixed_precision && device_.is_cuda());
       prediction = transformer_->forward(sample.noisy, embedding_(ids), t, rope_, accelerator_);
     }
-    return at::mse_loss(prediction.to(at::kFloat), sample.target);
+    const double weight = options_.train.object_weight;
+    const auto mask = weight > 0 ? object_mask((x0 + 1) * 0.5, background_ids_.index_select(0, index), background_table_) : at::Tensor();
+    return object_weighted_mse(prediction.to(at::kFloat), sample.target, mask, weight);
   }
 
  private:
@@ -124,7 +129,7 @@ class VditTask final : public TrainingTask {
   torch::nn::Embedding embedding_{nullptr};
   c10::Device device_;
   attention::DenseAccelerator accelerator_;
-  at::Tensor clips_, token_ids_, empty_prompt_, alpha_bar_;
+  at::Tensor clips_, token_ids_, background_ids_, background_table_, empty_prompt_, alpha_bar_;
   std::optional<model::RotaryEmbedding> rope_;
 };
 

@@ -63,7 +63,7 @@ WorldDataset render_world_dataset(std::uint64_t seed, int count, const data::Wor
   const std::int64_t n = count, f = world.frames, h = world.height, w = world.width, c = data::kChannels;
   WorldDataset dataset;
   auto clips = at::empty({n, f, h, w, c}, at::kFloat);
-  std::vector<std::int64_t> tokens, shapes, colours, directions;
+  std::vector<std::int64_t> tokens, shapes, colours, directions, backgrounds;
   float* out = clips.data_ptr<float>();
   for (const auto& batch : batches) {
     std::memcpy(out, batch.videos.data(), batch.videos.size() * sizeof(float));
@@ -72,12 +72,14 @@ WorldDataset render_world_dataset(std::uint64_t seed, int count, const data::Wor
     shapes.insert(shapes.end(), batch.shape_ids.begin(), batch.shape_ids.end());
     colours.insert(colours.end(), batch.colour_ids.begin(), batch.colour_ids.end());
     directions.insert(directions.end(), batch.direction_ids.begin(), batch.direction_ids.end());
+    backgrounds.insert(backgrounds.end(), batch.background_ids.begin(), batch.background_ids.end());
   }
   dataset.clips = clips.permute({0, 1, 4, 2, 3}).contiguous();
   dataset.token_ids = int64_tensor(tokens, {n, max_tokens});
   dataset.shape_ids = int64_tensor(shapes, {n});
   dataset.colour_ids = int64_tensor(colours, {n});
   dataset.direction_ids = int64_tensor(directions, {n});
+  dataset.background_ids = int64_tensor(backgrounds, {n});
   dataset.empty_prompt = int64_tensor(data::world_tokenizer().encode("", max_tokens).ids, {max_tokens});
   return dataset;
 }

@@ -18,6 +18,7 @@ struct WorldDataset {
   at::Tensor shape_ids;      // [N] int64
   at::Tensor colour_ids;     // [N] int64
   at::Tensor direction_ids;  // [N] int64
+  at::Tensor background_ids; // [N] int64
   at::Tensor empty_prompt;   // [L] int64, the encoding of "" (classifier-free guidance's negative)
 
   std::int64_t size() const { return clips.size(0); }
