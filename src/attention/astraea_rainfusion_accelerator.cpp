@@ -80,7 +80,9 @@ const at::Tensor& AstraeaRainFusionAccelerator::masks_for(const VideoLayout& lay
 
 at::Tensor AstraeaRainFusionAccelerator::choose_patterns(int layer, const at::Tensor& q, const at::Tensor& k, const VideoLayout& layout,
                                                          const RowSelection& rows) {
-  if (rainfusion_.decision == PatternDecision::kRandom) return random_head_patterns(rainfusion_.random_seed, step_, layer, q.size(0), q.size(1));
+  if (is_random(rainfusion_.decision)) {
+    return random_head_patterns(rainfusion_.random_seed, step_, layer, q.size(0), q.size(1), 0, random_pattern_count(rainfusion_.decision));
+  }
   if (rows.all()) {
     const ArmOptions options{rainfusion_.sparsity, rainfusion_.alpha, rainfusion_.decision == PatternDecision::kThreeWay,
                              rainfusion_.first_frame_sink};
@@ -102,7 +104,7 @@ at::Tensor AstraeaRainFusionAccelerator::attention(int layer, const at::Tensor& 
               "): k ", k.sizes(), " and v ", v.sizes(), " must hold all ", layout.total_tokens(), " tokens");
   if (dense_) {
     // ARM still decides on full-row calls in the warm-up, for the row-subset calls after it.
-    if (rows.all() && rainfusion_.decision != PatternDecision::kRandom) choose_patterns(layer, q, k, layout, rows);
+    if (rows.all() && !is_random(rainfusion_.decision)) choose_patterns(layer, q, k, layout, rows);
     return astraea_.attention(layer, q, k, v, layout, rows);
   }
   const at::Tensor patterns = choose_patterns(layer, q, k, layout, rows);

@@ -65,8 +65,9 @@ at::Tensor RainFusionAccelerator::attention(int layer, const at::Tensor& q, cons
   }
   auto start = Clock::now();
   at::Tensor patterns;
-  if (settings_.decision == PatternDecision::kRandom) {
-    patterns = random_head_patterns(settings_.random_seed, step_, layer, q.size(0), q.size(1), first_head_);
+  if (is_random(settings_.decision)) {
+    patterns = random_head_patterns(settings_.random_seed, step_, layer, q.size(0), q.size(1), first_head_,
+                                    random_pattern_count(settings_.decision));
   } else {
     const ArmOptions options{settings_.sparsity, settings_.alpha, settings_.decision == PatternDecision::kThreeWay,
                              settings_.first_frame_sink};

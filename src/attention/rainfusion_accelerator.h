@@ -24,8 +24,13 @@ namespace astraea::attention {
 enum class PatternDecision {
   kThreeWay,  // ARM, paper (Algorithm 1): temporal if R_t >= alpha, else spatial if R_s >= alpha, else textural
   kTwoWay,    // ARM, vendor code: temporal if R_t > 0.95 or R_t > R_s, else spatial
-  kRandom,    // no ARM: uniform per head from random_head_patterns(random_seed, step, layer, ...)
+  kRandom,    // no ARM: uniform per head over the three patterns, random_head_patterns(random_seed, step, layer, ...)
+  kRandomTwoWay,  // no ARM: uniform per head over spatial and temporal, the two-way decision's baseline
 };
+
+// Whether `decision` draws patterns at random (no ARM), and over how many patterns.
+inline bool is_random(PatternDecision decision) { return decision == PatternDecision::kRandom || decision == PatternDecision::kRandomTwoWay; }
+inline int random_pattern_count(PatternDecision decision) { return decision == PatternDecision::kRandomTwoWay ? 2 : 3; }
 
 struct RainFusionSettings {
   double sparsity = 0.5;

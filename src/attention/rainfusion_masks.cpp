@@ -66,6 +66,11 @@ double bandwidth_for_sparsity(double sparsity) {
   return 1.0 - std::sqrt(sparsity);
 }
 
+int textural_stride_for_sparsity(double sparsity) {
+  TORCH_CHECK(sparsity >= 0.0 && sparsity < 1.0, "rainfusion: sparsity ", sparsity, " must be in [0, 1)");
+  return std::max(2, static_cast<int>(std::lround(1.0 / (1.0 - sparsity))));
+}
+
 std::int64_t band_half_width(std::int64_t n, double sparsity, int block_size) {
   TORCH_CHECK(block_size >= 1, "rainfusion: block_size ", block_size, " must be positive");
   const double b = bandwidth_for_sparsity(sparsity);

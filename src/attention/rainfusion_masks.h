@@ -18,6 +18,11 @@ inline constexpr int kNumHeadPatterns = 3;
 // Band half-width as a fraction of the sequence for a band that keeps 1 - s of the entries.
 double bandwidth_for_sparsity(double sparsity);
 
+// The textural stride that follows the sparsity (METHODS.md 2.1: tau = 2 halves K and V, higher
+// sparsity uses larger strides): max(2, round(1 / (1 - s))), so the checkerboard keeps about
+// 1 - s of each frame's keys: 2 at s = 0.5, 4 at s = 0.75, 10 at s = 0.9.
+int textural_stride_for_sparsity(double sparsity);
+
 // Gather index of the joint sequence [S]: position L + p*T + t of the token-major order holds
 // frame-major token L + t*P + p (P = H*W); text stays in place. x_token_major = x[..., perm, :].
 at::Tensor frame_to_token_major(const VideoLayout& layout);

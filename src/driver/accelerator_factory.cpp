@@ -35,13 +35,14 @@ attention::RainFusionSettings rainfusion_settings(const config::RainFusionOption
   attention::RainFusionSettings s;
   s.sparsity = o.sparsity;
   s.alpha = o.alpha;
-  s.decision = o.decision == "random"    ? attention::PatternDecision::kRandom
-               : o.decision == "two_way" ? attention::PatternDecision::kTwoWay
-                                         : attention::PatternDecision::kThreeWay;
+  s.decision = o.decision == "random"           ? attention::PatternDecision::kRandom
+               : o.decision == "random_two_way" ? attention::PatternDecision::kRandomTwoWay
+               : o.decision == "two_way"        ? attention::PatternDecision::kTwoWay
+                                                : attention::PatternDecision::kThreeWay;
   s.random_seed = static_cast<std::uint64_t>(o.seed);
   s.first_frame_sink = o.first_frame_sink;
   s.warmup = o.warmup;
-  s.textural_stride = o.textural_stride;
+  s.textural_stride = o.textural_stride == 0 ? attention::textural_stride_for_sparsity(o.sparsity) : o.textural_stride;
   s.block_size = o.block_size;
   s.temporal_order = o.permutation == "tile_major" ? attention::TokenOrder::kTileMajor : attention::TokenOrder::kTokenMajor;
   return s;

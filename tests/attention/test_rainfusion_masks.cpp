@@ -42,6 +42,15 @@ TEST_CASE("bandwidth keeps 1 - s of a square", "[rainfusion]") {
   CHECK_THROWS(bandwidth_for_sparsity(1.5));
 }
 
+TEST_CASE("the automatic textural stride keeps about 1 - s of each frame's keys", "[rainfusion][masks]") {
+  CHECK(textural_stride_for_sparsity(0.0) == 2);  // never below METHODS.md's default of 2
+  CHECK(textural_stride_for_sparsity(0.5) == 2);
+  CHECK(textural_stride_for_sparsity(2.0 / 3.0) == 3);
+  CHECK(textural_stride_for_sparsity(0.75) == 4);
+  CHECK(textural_stride_for_sparsity(0.9) == 10);
+  CHECK_THROWS(textural_stride_for_sparsity(1.0));
+}
+
 TEST_CASE("hand-worked spatial mask", "[rainfusion]") {
   const at::Tensor expected = from_rows({
       "1 1111 1111 1111", "1 1111 1111 1111", "1 1111 1111 1111", "1 1111 1111 1111", "1 1111 1111 1111",

@@ -56,3 +56,28 @@ TEST_CASE("random head patterns draw each pattern about a third of the time", "[
     CHECK(static_cast<double>(counts[code]) / (kSteps * kLayers * kHeads) == Approx(1.0 / 3.0).margin(0.01));
   }
 }
+
+TEST_CASE("the two-way random baseline draws spatial or temporal, from the same stream", "[rainfusion][random]") {
+  // derive_seed(0, {step, layer, head}) mod 2 for step in {1, 2}, layer in {0, 5}, head 0..5,
+  // computed outside this code base from the SplitMix64 definition.
+  const std::vector<std::int64_t> seed0{0, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1};
+  std::size_t i = 0;
+  for (const int step : {1, 2}) {
+    for (const int layer : {0, 5}) {
+      for (std::int64_t head = 0; head < 6; ++head, ++i) CHECK(random_head_pattern(0, step, layer, head, 2) == seed0[i]);
+    }
+  }
+  std::array<std::int64_t, 2> counts{0, 0};
+  for (int step = 0; step < 40; ++step) {
+    for (int layer = 0; layer < 30; ++layer) {
+      const at::Tensor p = random_head_patterns(3, step, layer, 2, 30, 0, 2);
+      CHECK(at::equal(p[0], p[1]));
+      CHECK((p == static_cast<std::int64_t>(HeadPattern::kTextural)).sum().item<std::int64_t>() == 0);
+      counts[0] += (p[0] == 0).sum().item<std::int64_t>();
+      counts[1] += (p[0] == 1).sum().item<std::int64_t>();
+    }
+  }
+  CHECK(static_cast<double>(counts[0]) / (counts[0] + counts[1]) == Approx(0.5).margin(0.015));  // 36000 draws: SE 0.0026
+  CHECK_THROWS(random_head_pattern(0, 0, 0, 0, 1));
+  CHECK_THROWS(random_head_pattern(0, 0, 0, 0, 4));
+}

@@ -107,7 +107,13 @@ TEST_CASE("decode_experiment names the file behind a bad value", "[config][exper
   CHECK(random.seed == 17);
   CHECK(compose_with({"method=rainfusion"}).method.rainfusion.decision == "three_way");
   REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.decision=coin"}),
-                      Catch::Contains("expected one of three_way|two_way|random, got 'coin'"));
+                      Catch::Contains("expected one of three_way|two_way|random|random_two_way, got 'coin'"));
+  CHECK(compose_with({"method=rainfusion", "method.decision=random_two_way"}).method.rainfusion.decision == "random_two_way");
+  // The textural stride follows the sparsity unless a config names one.
+  CHECK(compose_with({"method=rainfusion"}).method.rainfusion.textural_stride == 0);
+  CHECK(compose_with({"method=rainfusion", "method.textural_stride=3"}).method.rainfusion.textural_stride == 3);
+  REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.textural_stride=1"}), Catch::Contains("method.textural_stride"));
+  REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.textural_stride=often"}), Catch::Contains("method.textural_stride"));
   REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.seed=-1"}), Catch::Contains("method.seed"));
   CHECK(compose_with({"method=rainfusion"}).method.rainfusion.permutation == "token_major");
   CHECK(compose_with({"method=rainfusion", "method.permutation=tile_major"}).method.rainfusion.permutation == "tile_major");
