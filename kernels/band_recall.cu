@@ -58,15 +58,18 @@ __device__ float quad_sum(float x) {
   return x + __shfl_xor_sync(0xffffffffu, x, 2);
 }
 
-// One block: 128 sampled query rows of one slice (4 warps x two m16 tiles) against every sampled
-// key, 64 keys at a time. Fragment layouts are those of mma.m16n8k16: lane = 4 g + c holds rows
-// g and g + 8, columns 2c, 2c + 1 (and 2c + 8, 2c + 9 of A).
+// One block: 128 sampled query rows of one slice and one sample (4 warps x two m16 tiles) against
+// every key of that sample, 64 keys at a time. Fragment layouts are those of mma.m16n8k16: lane =
+// 4 g + c holds rows g and g + 8, columns 2c, 2c + 1 (and 2c + 8, 2c + 9 of A).
 template <typename T, int D>
 __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallParams p) {
   constexpr int kSteps = D / 16;
   constexpr int kPitch = D + 8;  // 16 bytes of padding per key row: the fragment reads hit 32 banks
   __shared__ __align__(16) T keys[2][kKeysPerTile * kPitch];  // double-buffered: the next tile loads during this one
 
+  const BandRecallSample sample = blockIdx.z == 0 ? p.samples[0] : p.samples[1];
+  const int n = sample.n;
+  if (static_cast<int>(blockIdx.x) * kRowsPerBlock >= n) return;  // the other sample has more rows
   const int slice = blockIdx.y;
   const std::int64_t b = slice / p.heads, h = slice % p.heads;
   const T* q = static_cast<const T*>(p.q) + b * p.q_strides[0] + h * p.q_strides[1];
@@ -82,7 +85,7 @@ __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallP
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
       const int r = row0 + 16 * m + g + 8 * half;
-      const T* row = r < p.n ? q + p.sample[r] * p.q_strides[2] : nullptr;
+      const T* row = r < n ? q + sample.positions[r] * p.q_strides[2] : nullptr;
 #pragma unroll
       for (int s = 0; s < kSteps; ++s) {
         a[m][s][half] = row ? load_pair(row + 16 * s + c2) : 0u;
@@ -92,7 +95,8 @@ __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallP
   }
 
   const float scale_log2 = 1.4426950408889634f / sqrtf(static_cast<float>(D));
-  const int width = static_cast<int>(p.half_width < p.n ? p.half_width : p.n);
+  const int width = static_cast<int>(sample.half_width < n ? sample.half_width : n);
+  // Running max of the raw scores (the scale is positive, so it is the max of the scaled ones).
   float running_max[kRowTiles][2], full[kRowTiles][2], band[kRowTiles][2];
 #pragma unroll
   for (int m = 0; m < kRowTiles; ++m) {
@@ -106,8 +110,8 @@ __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallP
     for (int v = threadIdx.x; v < kKeysPerTile * kVectorsPerKey; v += kThreads) {
       const int key = v / kVectorsPerKey, part = v % kVectorsPerKey;
       const auto dst = static_cast<std::uint32_t>(__cvta_generic_to_shared(&keys[buffer][key * kPitch + 8 * part]));
-      if (key0 + key < p.n) {
-        ptx::cp_async_16(dst, k + p.sample[key0 + key] * p.k_strides[2] + 8 * part);
+      if (key0 + key < n) {
+        ptx::cp_async_16(dst, k + sample.positions[key0 + key] * p.k_strides[2] + 8 * part);
       } else {
         ptx::st_shared_zero_16(dst);
       }
@@ -116,16 +120,16 @@ __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallP
   };
 
   load_tile(0, 0);
-  for (int tile = 0, key0 = 0; key0 < p.n; ++tile, key0 += kKeysPerTile) {
+  for (int tile = 0, key0 = 0; key0 < n; ++tile, key0 += kKeysPerTile) {
     const int buffer = tile % 2;
-    if (key0 + kKeysPerTile < p.n) {
+    if (key0 + kKeysPerTile < n) {
       load_tile(buffer ^ 1, key0 + kKeysPerTile);  // its buffer was released by the barrier that ended the last tile
       ptx::cp_async_wait_group<1>();
     } else {
       ptx::cp_async_wait_group<0>();
     }
     __syncthreads();  // this tile's keys are in shared memory for every thread
-    if (row0 < p.n) {  // a warp past the last row only keeps the barriers
+    if (row0 < n) {  // a warp past the last row only keeps the barriers
       float scores[kRowTiles][kKeyTiles][4];
 #pragma unroll
       for (int m = 0; m < kRowTiles; ++m) {
@@ -143,6 +147,8 @@ __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallP
         }
       }
 
+      const bool partial_tile = key0 + kKeysPerTile > n;  // only the last tile has keys past n
+      const int last_key = key0 + kKeysPerTile - 1;
 #pragma unroll
       for (int m = 0; m < kRowTiles; ++m) {
 #pragma unroll
@@ -153,24 +159,35 @@ __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallP
           for (int t = 0; t < kKeyTiles; ++t) {
 #pragma unroll
             for (int e = 0; e < 2; ++e) {
-              const int j = key0 + 8 * t + c2 + e;
               float& x = scores[m][t][2 * half + e];
-              x = j < p.n ? x * scale_log2 : -INFINITY;
+              if (partial_tile && key0 + 8 * t + c2 + e >= n) x = -INFINITY;
               tile_max = fmaxf(tile_max, x);
             }
           }
           // Every tile holds a valid key, and the quad covers the tile's 64 columns: the max is finite.
           const float next_max = fmaxf(running_max[m][half], quad_max(tile_max));
-          const float rescale = exp2f(running_max[m][half] - next_max);
-          float tile_full = 0.f, tile_band = 0.f;
+          const float shift = next_max * scale_log2;
+          const float rescale = ptx::exp2_approx(fmaf(running_max[m][half], scale_log2, -shift));
+          float tile_full = 0.f;
 #pragma unroll
           for (int t = 0; t < kKeyTiles; ++t) {
 #pragma unroll
             for (int e = 0; e < 2; ++e) {
-              const int j = key0 + 8 * t + c2 + e;
-              const float w = exp2f(scores[m][t][2 * half + e] - next_max);
-              tile_full += w;
-              tile_band += abs(r - j) <= width ? w : 0.f;
+              float& x = scores[m][t][2 * half + e];
+              x = ptx::exp2_approx(fmaf(x, scale_log2, -shift));
+              tile_full += x;
+            }
+          }
+          // Most tiles lie wholly inside or wholly outside the row's band |r - j| <= width; only
+          // the tiles its edges cross are summed key by key.
+          float tile_band = 0.f;
+          if (key0 >= r - width && last_key <= r + width) {
+            tile_band = tile_full;
+          } else if (last_key >= r - width && key0 <= r + width) {
+#pragma unroll
+            for (int t = 0; t < kKeyTiles; ++t) {
+#pragma unroll
+              for (int e = 0; e < 2; ++e) tile_band += abs(r - (key0 + 8 * t + c2 + e)) <= width ? scores[m][t][2 * half + e] : 0.f;
             }
           }
           running_max[m][half] = next_max;
@@ -189,14 +206,17 @@ __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallP
     for (int half = 0; half < 2; ++half) {
       const float whole = quad_sum(full[m][half]), in_band = quad_sum(band[m][half]);
       const int r = row0 + 16 * m + g + 8 * half;
-      if (lane % 4 == 0 && r < p.n) p.row_recall[static_cast<std::int64_t>(slice) * p.n + r] = in_band / whole;
+      if (lane % 4 == 0 && r < n) sample.row_recall[static_cast<std::int64_t>(slice) * n + r] = in_band / whole;
     }
   }
 }
 
 template <typename T, int D>
 void launch(const BandRecallParams& p, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>((p.n + kRowsPerBlock - 1) / kRowsPerBlock), static_cast<unsigned>(p.batch * p.heads));
+  int rows = 0;
+  for (int i = 0; i < p.sample_count; ++i) rows = rows > p.samples[i].n ? rows : p.samples[i].n;
+  const dim3 grid(static_cast<unsigned>((rows + kRowsPerBlock - 1) / kRowsPerBlock), static_cast<unsigned>(p.batch * p.heads),
+                  static_cast<unsigned>(p.sample_count));
   band_recall_kernel<T, D><<<grid, kThreads, 0, stream>>>(p);
   check_launch("band_recall_kernel");
 }
@@ -214,11 +234,15 @@ void dispatch_head_dim(const BandRecallParams& p, cudaStream_t stream) {
 }  // namespace
 
 void band_recall(const BandRecallParams& p, cudaStream_t stream) {
-  if (p.n <= 0 || p.batch <= 0 || p.heads <= 0 || p.len <= 0 || p.half_width < 0) {
-    throw std::invalid_argument("band_recall: n, batch, heads and len must be positive and half_width >= 0");
+  if (p.sample_count < 1 || p.sample_count > kMaxBandRecallSamples) throw std::invalid_argument("band_recall: sample_count must be 1 or 2");
+  if (p.batch <= 0 || p.heads <= 0 || p.len <= 0) throw std::invalid_argument("band_recall: batch, heads and len must be positive");
+  for (int i = 0; i < p.sample_count; ++i) {
+    const BandRecallSample& s = p.samples[i];
+    if (s.n <= 0 || s.half_width < 0) throw std::invalid_argument("band_recall: a sample's n must be positive and half_width >= 0");
+    if (!s.positions || !s.row_recall) throw std::invalid_argument("band_recall: a null pointer");
   }
   if (static_cast<std::int64_t>(p.batch) * p.heads > 65535) throw std::invalid_argument("band_recall: more than 65535 batch*head slices");
-  if (!p.q || !p.k || !p.sample || !p.row_recall) throw std::invalid_argument("band_recall: a null pointer");
+  if (!p.q || !p.k) throw std::invalid_argument("band_recall: a null pointer");
   const auto misaligned = [](const void* ptr, std::uintptr_t bytes) { return reinterpret_cast<std::uintptr_t>(ptr) % bytes != 0; };
   for (int i = 0; i < 3; ++i) {
     if (p.k_strides[i] % 8 != 0 || p.q_strides[i] % 2 != 0) {

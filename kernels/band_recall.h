@@ -4,7 +4,8 @@
 //
 //   recall_i = sum_{j : |i - j| <= w} exp(s_ij) / sum_j exp(s_ij),   s_ij = q[sample_i] . k[sample_j] / sqrt(D)
 //
-// QK^T runs on tensor cores (mma.sync m16n8k16; built for sm_90a with the other kernels) over 64-key tiles gathered into
+// One launch scores one or two samples (ARM's local and global ones). QK^T runs on tensor cores
+// (mma.sync m16n8k16; built for sm_90a with the other kernels) over 64-key tiles gathered into
 // shared memory; each row keeps an online max and two running sums (the whole row and its band),
 // so no n x n matrix is ever written and no PV product is computed.
 #pragma once
@@ -17,6 +18,16 @@
 
 namespace astraea::kernels {
 
+// One sample of token positions and the band it is scored with.
+struct BandRecallSample {
+  const std::int64_t* positions = nullptr;  // device: n token positions in [0, len), shared by every slice
+  int n = 0;
+  std::int64_t half_width = 0;
+  float* row_recall = nullptr;  // device: [batch * heads, n]
+};
+
+inline constexpr int kMaxBandRecallSamples = 2;
+
 struct BandRecallParams {
   // [batch, heads, len, head_dim] in element strides {batch, head, row}; the last dimension is
   // contiguous. Base pointers and row strides allow 16-byte loads of K rows and 4-byte loads of Q.
@@ -24,14 +35,13 @@ struct BandRecallParams {
   const void* k = nullptr;
   std::int64_t q_strides[3] = {0, 0, 0};
   std::int64_t k_strides[3] = {0, 0, 0};
-  const std::int64_t* sample = nullptr;  // device: n token positions in [0, len), shared by every slice
-  float* row_recall = nullptr;           // device: [batch * heads, n]
+  // One or two samples in one launch (ARM's local and global samples), each with its own band.
+  BandRecallSample samples[kMaxBandRecallSamples];
+  int sample_count = 1;
   int batch = 0;
   int heads = 0;
   std::int64_t len = 0;
-  int n = 0;
   int head_dim = 0;  // 64, 96 or 128
-  std::int64_t half_width = 0;
   AttentionDtype dtype = AttentionDtype::kBf16;
 };
 

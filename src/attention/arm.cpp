@@ -13,10 +13,9 @@ namespace {
 // First frame that is not the sink; with a single frame the sink is the only frame to sample.
 int first_banded_frame(const VideoLayout& layout, bool first_frame_sink) { return first_frame_sink && layout.frames > 1 ? 1 : 0; }
 
-// Recall of a band with half-width floor(b * S') on the sampled rows and columns, per (B, h).
-at::Tensor band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, double sparsity) {
-  const auto half_width = static_cast<std::int64_t>(std::floor(bandwidth_for_sparsity(sparsity) * static_cast<double>(sample.size(0))));
-  return sampled_band_recall(q, k, sample, half_width);
+// Band half-width floor(b * S') on a sample of S' tokens.
+std::int64_t half_width_for(const at::Tensor& sample, double sparsity) {
+  return static_cast<std::int64_t>(std::floor(bandwidth_for_sparsity(sparsity) * static_cast<double>(sample.size(0))));
 }
 
 }  // namespace
@@ -40,10 +39,12 @@ ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const Vid
   TORCH_CHECK(layout.frames >= 1 && layout.frame_tokens() >= 1, "arm: the layout has no video tokens");
   ArmResult r;
   // Both recalls reach the host in one copy.
-  const at::Tensor recalls = at::stack({band_recall(q, k, arm_local_sample(layout, options.first_frame_sink, q.device()), options.sparsity),
-                                        band_recall(q, k, arm_global_sample(layout, options.first_frame_sink, q.device()), options.sparsity)})
-                                 .to(at::kFloat)
-                                 .cpu();
+  const at::Tensor local = arm_local_sample(layout, options.first_frame_sink, q.device());
+  const at::Tensor global = arm_global_sample(layout, options.first_frame_sink, q.device());
+  const at::Tensor recalls =
+      sampled_band_recalls(q, k, {local, global}, {half_width_for(local, options.sparsity), half_width_for(global, options.sparsity)})
+          .to(at::kFloat)
+          .cpu();
   r.temporal_recall = recalls[0];
   r.spatial_recall = recalls[1];
   const at::Tensor& rt = r.temporal_recall;

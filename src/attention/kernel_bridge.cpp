@@ -8,6 +8,7 @@
 #include "kernels/block_sparse_attention.h"
 #include "kernels/qk_norm_rope.h"
 #include "kernels/row_distance.h"
+#include "kernels/row_permute.h"
 
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -277,6 +278,77 @@ at::Tensor row_distance(const at::Tensor& a, const at::Tensor& b) {
 #endif
 }
 
+namespace {
+
+void check_permute(const std::vector<at::Tensor>& xs, const at::Tensor& order, const at::Tensor& permuted) {
+  TORCH_CHECK(!xs.empty() && xs.size() <= 3, "permute_rows: takes 1 to 3 tensors; got ", xs.size());
+  const at::Tensor& x = xs.front();
+  for (const auto& y : xs) {
+    TORCH_CHECK(y.dim() == 3 && y.sizes() == x.sizes() && y.scalar_type() == x.scalar_type() && y.device() == x.device(),
+                "permute_rows: tensors must be [BH, S, D] of one shape, dtype and device; got ", x.sizes(), " and ", y.sizes());
+  }
+  TORCH_CHECK(order.dim() == 1 && order.size(0) == x.size(1) && (order.scalar_type() == at::kLong || order.scalar_type() == at::kInt),
+              "permute_rows: order must be int64/int32 [", x.size(1), "]; got ", order.scalar_type(), " ", order.sizes());
+  TORCH_CHECK(!permuted.defined() || (permuted.dim() == 1 && permuted.size(0) == x.size(0)), "permute_rows: permuted must be [", x.size(0),
+              "]; got ", permuted.sizes());
+}
+
+}  // namespace
+
+std::vector<at::Tensor> permute_rows_reference(const std::vector<at::Tensor>& xs, const at::Tensor& order, const at::Tensor& permuted) {
+  check_permute(xs, order, permuted);
+  const at::Tensor index = order.to(xs.front().device(), at::kLong);
+  const at::Tensor slices = permuted.defined() ? permuted.to(at::kBool).nonzero().flatten().to(xs.front().device()) : at::Tensor();
+  std::vector<at::Tensor> ys;
+  for (const auto& x : xs) {
+    if (!slices.defined()) {
+      ys.push_back(x.index_select(1, index));
+      continue;
+    }
+    at::Tensor y = x.clone();
+    if (slices.numel() > 0) y.index_copy_(0, slices, x.index_select(0, slices).index_select(1, index));
+    ys.push_back(y);
+  }
+  return ys;
+}
+
+std::vector<at::Tensor> permute_rows(const std::vector<at::Tensor>& xs, const at::Tensor& order, const at::Tensor& permuted) {
+  check_permute(xs, order, permuted);
+  const at::Tensor& x = xs.front();
+  const bool contiguous = std::all_of(xs.begin(), xs.end(), [](const at::Tensor& y) { return y.is_contiguous(); });
+  if (!contiguous || !kernels_run_on(x.device(), x.scalar_type()) || x.size(2) % kVectorElements != 0) {
+    return permute_rows_reference(xs, order, permuted);
+  }
+#if ASTRAEA_WITH_KERNELS
+  const at::Tensor order32 = order.to(x.device(), at::kInt).contiguous();
+  const at::Tensor flags = permuted.defined() ? permuted.to(x.device(), at::kByte).contiguous() : at::Tensor();
+  kern::RowPermuteParams p;
+  std::vector<at::Tensor> ys;
+  for (std::size_t t = 0; t < xs.size(); ++t) {
+    ys.push_back(at::empty_like(xs[t]));
+    p.in[t] = xs[t].data_ptr();
+    p.out[t] = ys.back().data_ptr();
+  }
+  p.tensors = static_cast<int>(xs.size());
+  p.slices = x.size(0), p.rows = x.size(1);
+  p.in_slice_stride = p.out_slice_stride = x.size(1) * x.size(2);
+  p.in_row_stride = p.out_row_stride = x.size(2);
+  p.order = order32.data_ptr<std::int32_t>();
+  p.permuted = flags.defined() ? flags.data_ptr<std::uint8_t>() : nullptr;
+  p.head_dim = static_cast<int>(x.size(2));
+  p.element_bytes = static_cast<int>(x.element_size());
+  const c10::cuda::CUDAGuard guard(x.device());
+  try {
+    kern::row_permute(p, c10::cuda::getCurrentCUDAStream(x.device().index()).stream());
+  } catch (const std::exception& e) {
+    TORCH_CHECK(false, "permute_rows: ", e.what());
+  }
+  return ys;
+#else
+  return permute_rows_reference(xs, order, permuted);
+#endif
+}
+
 bool qk_norm_rope_available(const at::Tensor& x, std::int64_t head_dim) {
   return !at::GradMode::is_enabled() && x.dim() == 3 && x.stride(2) == 1 && attention_kernels_available(x.device(), x.scalar_type(), head_dim);
 }
@@ -351,12 +423,23 @@ at::Tensor sampled_band_recall_reference(const at::Tensor& q, const at::Tensor& 
   return (probs * in_band).sum({-2, -1}) / probs.sum({-2, -1});
 }
 
-at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width) {
+at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
+                                const std::vector<std::int64_t>& half_widths) {
   constexpr const char* kWho = "sampled_band_recall";
   TORCH_CHECK(q.dim() == 4 && k.sizes() == q.sizes(), kWho, ": q and k must be [B, H, S, D] of one shape; got q ", q.sizes(), ", k ", k.sizes());
-  TORCH_CHECK(sample.dim() == 1 && sample.size(0) > 0, kWho, ": the sample must be a non-empty 1-D tensor of positions; got ", sample.sizes());
-  TORCH_CHECK(half_width >= 0, kWho, ": half_width ", half_width, " < 0");
-  if (!attention_kernels_available(q, k, k) || q.size(0) * q.size(1) > 65535) return sampled_band_recall_reference(q, k, sample, half_width);
+  TORCH_CHECK(!samples.empty() && samples.size() <= 2 && samples.size() == half_widths.size(), kWho,
+              ": takes one or two samples, each with a half width; got ", samples.size(), " samples and ", half_widths.size(), " widths");
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    TORCH_CHECK(samples[i].dim() == 1 && samples[i].size(0) > 0, kWho, ": a sample must be a non-empty 1-D tensor of positions; got ",
+                samples[i].sizes());
+    TORCH_CHECK(half_widths[i] >= 0, kWho, ": half_width ", half_widths[i], " < 0");
+  }
+  const auto reference = [&] {
+    std::vector<at::Tensor> recalls;
+    for (std::size_t i = 0; i < samples.size(); ++i) recalls.push_back(sampled_band_recall_reference(q, k, samples[i], half_widths[i]));
+    return at::stack(recalls);
+  };
+  if (!attention_kernels_available(q, k, k) || q.size(0) * q.size(1) > 65535) return reference();
 #if ASTRAEA_WITH_KERNELS
   const c10::cuda::CUDAGuard guard(q.device());
   // The kernel reads Q in 4-byte and K rows in 16-byte pieces; other layouts are made contiguous.
@@ -367,25 +450,37 @@ at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const a
   const at::Tensor qq = aligned(q, 2) ? q : q.contiguous();
   const at::Tensor kk = aligned(k, kVectorElements) ? k : k.contiguous();
   // contiguous() keeps a misaligned storage offset; such views take the reference.
-  if (!aligned(qq, 2) || !aligned(kk, kVectorElements)) return sampled_band_recall_reference(q, k, sample, half_width);
-  const at::Tensor positions = sample.to(q.device(), at::kLong).contiguous();
-  const std::int64_t n = positions.size(0);
-  at::Tensor rows = at::empty({q.size(0) * q.size(1), n}, q.options().dtype(at::kFloat));
+  if (!aligned(qq, 2) || !aligned(kk, kVectorElements)) return reference();
+  const std::int64_t bh = q.size(0) * q.size(1);
   kern::BandRecallParams p;
-  p.q = qq.data_ptr(), p.k = kk.data_ptr(), p.sample = positions.data_ptr<std::int64_t>(), p.row_recall = rows.data_ptr<float>();
+  p.q = qq.data_ptr(), p.k = kk.data_ptr();
   for (int i = 0; i < 3; ++i) p.q_strides[i] = qq.stride(i), p.k_strides[i] = kk.stride(i);
-  p.batch = static_cast<int>(q.size(0)), p.heads = static_cast<int>(q.size(1)), p.len = q.size(2), p.n = static_cast<int>(n);
-  p.head_dim = static_cast<int>(q.size(3)), p.half_width = half_width;
+  p.batch = static_cast<int>(q.size(0)), p.heads = static_cast<int>(q.size(1)), p.len = q.size(2);
+  p.head_dim = static_cast<int>(q.size(3));
   p.dtype = q.scalar_type() == at::kHalf ? kern::AttentionDtype::kFp16 : kern::AttentionDtype::kBf16;
+  p.sample_count = static_cast<int>(samples.size());
+  std::vector<at::Tensor> positions, rows;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    positions.push_back(samples[i].to(q.device(), at::kLong).contiguous());
+    rows.push_back(at::empty({bh, samples[i].size(0)}, q.options().dtype(at::kFloat)));
+    p.samples[i] = {positions.back().data_ptr<std::int64_t>(), static_cast<int>(samples[i].size(0)), half_widths[i], rows.back().data_ptr<float>()};
+  }
   try {
     kern::band_recall(p, c10::cuda::getCurrentCUDAStream(q.device().index()).stream());
   } catch (const std::exception& e) {
     TORCH_CHECK(false, kWho, ": ", e.what());
   }
-  return rows.view({q.size(0), q.size(1), n}).mean(-1);
+  // Equal sample sizes (ARM's two samples are both H * W tokens) take one mean.
+  const bool same_size = samples.size() == 1 || samples[0].size(0) == samples[1].size(0);
+  if (same_size) return (samples.size() == 1 ? rows[0].unsqueeze(0) : at::stack(rows)).mean(-1).view({p.sample_count, q.size(0), q.size(1)});
+  return at::stack({rows[0].mean(-1), rows[1].mean(-1)}).view({2, q.size(0), q.size(1)});
 #else
   TORCH_CHECK(false, kWho, ": built without the CUDA kernels");
 #endif
+}
+
+at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width) {
+  return sampled_band_recalls(q, k, {sample}, {half_width})[0];
 }
 
 }  // namespace astraea::attention

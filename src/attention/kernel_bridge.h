@@ -14,6 +14,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace astraea::attention {
 
@@ -49,6 +50,10 @@ AttentionWithLse row_subset_attention(const at::Tensor& q, const at::Tensor& k, 
 // fused kernel (kernels/band_recall.h) runs where the attention kernels do; elsewhere the
 // float32 LibTorch reference, which writes the n x n probabilities, runs instead.
 at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width);
+// Both of ARM's samples in one launch: float32 [samples.size(), B, H], row i the recall of
+// samples[i] with half_widths[i] (one or two samples).
+at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
+                                const std::vector<std::int64_t>& half_widths);
 at::Tensor sampled_band_recall_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width);
 
 // || a[b, n, :] - b[b, n, :] ||_2 for a, b [B, N, D] of one shape and dtype: float32 [B, N]. The
@@ -67,6 +72,15 @@ at::Tensor row_distance(const at::Tensor& a, const at::Tensor& b);
 bool qk_norm_rope_available(const at::Tensor& x, std::int64_t head_dim);
 at::Tensor qk_norm_rope(const at::Tensor& x, std::int64_t heads, const at::Tensor& weight, const at::Tensor& bias, double eps,
                         std::int64_t text_tokens, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& table_rows);
+
+// Token-order permutes of up to three tensors at once (Q, K and V; or one output): x [BH, S, D]
+// (contiguous) -> y with y[s, r] = x[s, permuted[s] ? order[r] : r]. order int64/int32 [S] is a
+// permutation of [0, S) on x's device (built once per layout, e.g. layout_permutation.h's
+// band_order, or its inverse_permutation for the way back); permuted bool [BH] on x's device, or
+// undefined to permute every slice. One fused launch (kernels/row_permute.h) where the attention
+// kernels run; elsewhere index_select and index_copy_.
+std::vector<at::Tensor> permute_rows(const std::vector<at::Tensor>& xs, const at::Tensor& order, const at::Tensor& permuted);
+std::vector<at::Tensor> permute_rows_reference(const std::vector<at::Tensor>& xs, const at::Tensor& order, const at::Tensor& permuted);
 
 // LibTorch reference of block_sparse_attention, in float32 over chunks of query blocks; used by
 // the fallback and by tests.

@@ -17,14 +17,6 @@ at::Tensor heads_with(const at::Tensor& flat_patterns, HeadPattern code, const a
   return (flat_patterns == static_cast<std::int64_t>(code)).nonzero().flatten().to(device);
 }
 
-// x [BH, S, D] with the rows of `heads` reordered along the tokens by `order` (a copy when any).
-at::Tensor reorder_heads(const at::Tensor& x, const at::Tensor& heads, const at::Tensor& order) {
-  if (heads.numel() == 0) return x;
-  at::Tensor y = x.clone();
-  y.index_copy_(0, heads, x.index_select(0, heads).index_select(1, order));
-  return y;
-}
-
 }  // namespace
 
 at::Tensor rainfusion_temporal_order(const VideoLayout& layout, bool first_frame_sink) {
@@ -132,14 +124,12 @@ at::Tensor rainfusion_kernel_attention(const RainFusionKernelPlan& plan, const a
     const at::Tensor band_head = (flat != static_cast<std::int64_t>(HeadPattern::kTextural)).to(device, at::kInt).view({batch, heads, 1});
     const at::Tensor num = plan.band_num_blocks.view({1, 1, -1}) * band_head;  // [B, H, Mq]
     const at::Tensor idx = plan.band_indices.view({1, 1, plan.band_indices.size(0), plan.band_indices.size(1)});
-    const at::Tensor qb = reorder_heads(qf, temporal, plan.temporal_gather).view({batch, heads, tokens, dim});
-    const at::Tensor kb = reorder_heads(kf, temporal, plan.temporal_gather).view({batch, heads, tokens, dim});
-    const at::Tensor vb = reorder_heads(vf, temporal, plan.temporal_gather).view({batch, heads, tokens, dim});
-    out = block_sparse_attention(qb, kb, vb, num, idx).out.contiguous();
-    if (temporal.numel() > 0) {
-      at::Tensor of = out.view({bh, tokens, dim});
-      of.index_copy_(0, temporal, of.index_select(0, temporal).index_select(1, plan.temporal_inverse));
-    }
+    // Temporal heads run in band order: one fused permute of Q, K and V there, its inverse on the output.
+    const at::Tensor is_temporal = (flat == static_cast<std::int64_t>(HeadPattern::kTemporal)).to(device);
+    const auto band = temporal.numel() > 0 ? permute_rows({qf, kf, vf}, plan.temporal_gather, is_temporal) : std::vector<at::Tensor>{qf, kf, vf};
+    const auto as_heads = [&](const at::Tensor& x) { return x.view({batch, heads, tokens, dim}); };
+    out = block_sparse_attention(as_heads(band[0]), as_heads(band[1]), as_heads(band[2]), num, idx).out.contiguous();
+    if (temporal.numel() > 0) out = permute_rows({out.view({bh, tokens, dim})}, plan.temporal_inverse, is_temporal)[0].view({batch, heads, tokens, dim});
   } else {
     out = at::empty({batch, heads, tokens, dim}, q.options());
   }

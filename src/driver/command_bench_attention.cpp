@@ -5,6 +5,7 @@
 // kernel bridge's LibTorch reference runs instead and the table says so.
 #include "attention/arm.h"
 #include "attention/kernel_bridge.h"
+#include "attention/layout_permutation.h"
 #include "core/error.h"
 #include "driver/commands.h"
 #include "driver/environment.h"
@@ -150,6 +151,36 @@ struct Row {
 };
 
 // FlexAttention's times from the baselines script, keyed by (shape, density as typed).
+struct PermuteRow {
+  std::string shape, what, implementation;
+  Timing timing;
+  double bytes = 0;
+};
+
+// RainFusion's temporal heads in band order: Q, K and V with every other head permuted to
+// token-major order, by the fused kernel and by ATen's index_select / index_copy_, beside a plain
+// copy of the same bytes (the bandwidth floor). The two permutes must agree exactly.
+void time_permutes(const Shape& s, const attention::VideoLayout& layout, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                   c10::Device device, int iters, std::vector<PermuteRow>& rows) {
+  const std::int64_t bh = s.batch * s.heads;
+  const std::vector<at::Tensor> xs{q.reshape({bh, s.seq, s.dim}), k.reshape({bh, s.seq, s.dim}), v.reshape({bh, s.seq, s.dim})};
+  const at::Tensor order = attention::band_order(layout, attention::TokenOrder::kTokenMajor, kBlock, true).to(device);
+  const at::Tensor flags = (at::arange(bh) % 2 == 0).to(device);
+  const double bytes = 2.0 * 3.0 * static_cast<double>(q.numel()) * static_cast<double>(q.element_size());
+  const auto fused = attention::permute_rows(xs, order, flags);
+  const auto reference = attention::permute_rows_reference(xs, order, flags);
+  for (std::size_t t = 0; t < xs.size(); ++t) {
+    if (!at::equal(fused[t], reference[t])) fail("bench attention: the fused permute of tensor {} differs from index_select's for {}", t, s.text());
+  }
+  const std::string fused_impl = attention::attention_kernels_available(q, k, v) ? "sm90a kernel, one launch" : "LibTorch reference";
+  rows.push_back({s.text(), "permute Q,K,V (fused)", fused_impl, time_launches([&] { attention::permute_rows(xs, order, flags); }, device, iters), bytes});
+  rows.push_back({s.text(), "permute Q,K,V (index_select, index_copy_)", "ATen",
+                  time_launches([&] { attention::permute_rows_reference(xs, order, flags); }, device, iters), bytes});
+  rows.push_back({s.text(), "copy Q,K,V (the floor)", "ATen clone", time_launches([&] {
+                    for (const auto& x : xs) x.clone();
+                  }, device, iters), bytes});
+}
+
 std::map<std::pair<std::string, std::string>, double> run_flex(const BenchAttentionCommand& c, const fs::path& mask_dir) {
   if (!fs::exists(c.baselines_script)) {
     fail(ErrorKind::kConfig, "bench attention --flex: no baselines script at '{}' (--baselines-script; paths start from {})", c.baselines_script,
@@ -202,6 +233,7 @@ int bench_attention_command(const BenchAttentionCommand& c) {
 
   std::vector<Row> rows;
   std::vector<ArmRow> arm_rows;
+  std::vector<PermuteRow> permute_timings;
   nlohmann::json checks = nlohmann::json::array();
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     const auto& s = shapes[i];
@@ -238,6 +270,7 @@ int bench_attention_command(const BenchAttentionCommand& c) {
       // q and k in frame-major order, as RainFusion hands them to ARM; the result lands on the host.
       const attention::ArmOptions arm;
       arm_rows.push_back({s.text(), layout->first, time_launches([&] { attention::recognise_patterns(q, k, layout->second, arm); }, device, c.iters)});
+      time_permutes(s, layout->second, q, k, v, device, c.iters, permute_timings);
     } else {
       fmt::print(stderr, "bench attention: no --layout has {} tokens; ARM's pattern choice is not timed for {}\n", s.seq, s.text());
     }
@@ -294,9 +327,20 @@ int bench_attention_command(const BenchAttentionCommand& c) {
     }
     fmt::print("RainFusion's ARM pattern choice for every head (two samples, band recall, result on the host):\n{}", arm_table.render());
   }
+  nlohmann::json json_permute = nlohmann::json::array();
+  if (!permute_timings.empty()) {
+    Table permute_table({"shape (B,H,S,D)", "what", "runs as", "ms", "N", "GB/s"}, {false, false, false, true, true, true});
+    for (const auto& p : permute_timings) {
+      const double gbs = p.bytes / p.timing.ms / 1e6;
+      permute_table.add_row({p.shape, p.what, p.implementation, fmt::format("{:.3f}", p.timing.ms), std::to_string(p.timing.iters), fmt::format("{:.0f}", gbs)});
+      json_permute.push_back({{"shape", p.shape}, {"what", p.what}, {"implementation", p.implementation}, {"ms", p.timing.ms},
+                              {"iters", p.timing.iters}, {"bytes", p.bytes}, {"gb_per_s", gbs}});
+    }
+    fmt::print("Token-major permutes of Q, K and V with every other head temporal (bytes read + written):\n{}", permute_table.render());
+  }
   if (!c.json_out.empty()) {
     const nlohmann::json report = {{"gpu", device.is_cuda() ? env.gpu : std::string("cpu")}, {"commit", env.git_commit}, {"dirty", env.git_dirty},
-                                   {"dtype", c.dtype}, {"rows", json_rows}, {"arm", json_arm}, {"checks", checks}};
+                                   {"dtype", c.dtype}, {"rows", json_rows}, {"arm", json_arm}, {"permute", json_permute}, {"checks", checks}};
     std::ofstream(c.json_out) << report.dump(2) << "\n";
   }
   return 0;

@@ -6,6 +6,7 @@
 #include "attention/arm.h"
 #include "attention/dense_accelerator.h"
 #include "attention/kernel_bridge.h"
+#include "attention/layout_permutation.h"
 #include "support/catch.h"
 
 #include <ATen/ATen.h>
@@ -218,6 +219,12 @@ TEST_CASE("sampled_band_recall on sm_90 equals the float32 reference on ARM's sa
           CHECK(max_abs_diff(got, sampled_band_recall_reference(q, k, sample, width)) <= 1e-4);
         }
       }
+      // ARM's call: both samples in one launch, each with its own band.
+      const at::Tensor local = arm_local_sample(layout, true, at::kCUDA), global = arm_global_sample(layout, true, at::kCUDA);
+      const at::Tensor both = sampled_band_recalls(q, k, {local, global}, {60, 7});
+      REQUIRE(both.sizes() == at::IntArrayRef({2, b, h}));
+      CHECK(max_abs_diff(both[0], sampled_band_recall_reference(q, k, local, 60)) <= 1e-4);
+      CHECK(max_abs_diff(both[1], sampled_band_recall_reference(q, k, global, 7)) <= 1e-4);
     }
   }
 }
@@ -281,6 +288,34 @@ TEST_CASE("row_distance equals the float32 norm of the difference", "[kernel_bri
       CHECK(((got.cpu().to(at::kDouble) - expected.cpu()).abs() / expected.cpu()).max().item<double>() <= 1e-5);
     }
   }
+}
+
+TEST_CASE("permute_rows gathers the flagged slices' rows by the order, Q, K and V in one call", "[kernel_bridge]") {
+  // A tile-major band order with 226 text tokens and a sink frame; slices 1 and 4 of 6 permuted.
+  const VideoLayout layout{226, 5, 6, 10};
+  const at::Tensor order = band_order(layout, TokenOrder::kTileMajor, 16, true);
+  const std::int64_t s = layout.total_tokens();
+  const at::Tensor flags = at::tensor({0, 1, 0, 0, 1, 0}).to(at::kBool);
+  for (const bool gpu : {false, true}) {
+    if (gpu && !sm90_available()) ASTRAEA_GPU_SKIP("no sm_90 GPU: permute_rows bridge test skipped");
+    const auto options = at::TensorOptions().device(gpu ? at::kCUDA : at::kCPU).dtype(at::kBFloat16);
+    const std::vector<at::Tensor> xs{at::randn({6, s, 64}, options), at::randn({6, s, 64}, options), at::randn({6, s, 64}, options)};
+    const auto ys = permute_rows(xs, order.to(options.device()), flags.to(options.device()));
+    const auto back = permute_rows(ys, inverse_permutation(order).to(options.device()), flags.to(options.device()));
+    REQUIRE(ys.size() == 3);
+    for (std::size_t t = 0; t < 3; ++t) {
+      INFO((gpu ? "cuda" : "cpu") << ", tensor " << t);
+      const at::Tensor x = xs[t].cpu(), y = ys[t].cpu();
+      for (std::int64_t slice = 0; slice < 6; ++slice) {
+        const at::Tensor expected = flags[slice].item<bool>() ? x[slice].index_select(0, order) : x[slice];
+        CHECK(at::equal(y[slice], expected));
+      }
+      CHECK(at::equal(back[t].cpu(), x));
+    }
+    // Without flags every slice is permuted.
+    CHECK(at::equal(permute_rows({xs[0]}, order.to(options.device()), at::Tensor())[0].cpu(), xs[0].cpu().index_select(1, order)));
+  }
+  REQUIRE_THROWS_WITH(permute_rows({at::zeros({2, 5, 8})}, at::arange(4), at::Tensor()), Catch::Contains("order must be int64/int32 [5]"));
 }
 
 TEST_CASE("the dense accelerator's kernel option: the project's kernel on sm_90, SDPA elsewhere", "[kernel_bridge]") {

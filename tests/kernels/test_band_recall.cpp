@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <numeric>
 #include <random>
 #include <string>
@@ -88,38 +89,55 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
       std::vector<std::uint16_t> q(static_cast<std::size_t>(elements)), k(q.size());
       for (auto& x : q) x = to_bits(normal(rng), c.dtype);
       for (auto& x : k) x = to_bits(normal(rng), c.dtype);
-      std::vector<std::int64_t> positions(static_cast<std::size_t>(c.len));
-      std::iota(positions.begin(), positions.end(), 0);
-      std::shuffle(positions.begin(), positions.end(), rng);
-      std::vector<std::int64_t> sample(positions.begin(), positions.begin() + c.n);
-      std::sort(sample.begin(), sample.end());
+      // Two samples in one launch, as ARM runs them: the case's, and a smaller one with a narrower band.
+      Case second = c;
+      second.n = std::min(c.len, c.n * 2 / 3 + 5);
+      second.half_width = c.half_width / 2 + 3;
+      const auto draw = [&](int n) {
+        std::vector<std::int64_t> positions(static_cast<std::size_t>(c.len));
+        std::iota(positions.begin(), positions.end(), 0);
+        std::shuffle(positions.begin(), positions.end(), rng);
+        std::vector<std::int64_t> sample(positions.begin(), positions.begin() + n);
+        std::sort(sample.begin(), sample.end());
+        return sample;
+      };
+      const std::vector<std::vector<std::int64_t>> samples{draw(c.n), draw(second.n)};
+      const std::vector<const Case*> bands{&c, &second};
 
       DeviceBuffer<std::uint16_t> dq(q.size()), dk(k.size());
-      DeviceBuffer<std::int64_t> dsample(sample.size());
-      DeviceBuffer<float> drecall(static_cast<std::size_t>(c.batch) * c.heads * c.n);
       check_cuda(cudaMemcpy(dq.data, q.data(), q.size() * 2, cudaMemcpyHostToDevice), "copy q");
       check_cuda(cudaMemcpy(dk.data, k.data(), k.size() * 2, cudaMemcpyHostToDevice), "copy k");
-      check_cuda(cudaMemcpy(dsample.data, sample.data(), sample.size() * 8, cudaMemcpyHostToDevice), "copy sample");
-      check_cuda(cudaMemset(drecall.data, 0xff, static_cast<std::size_t>(c.batch) * c.heads * c.n * sizeof(float)), "poison");
-
+      std::deque<DeviceBuffer<std::int64_t>> dsamples;  // a deque: the buffers cannot move
+      std::deque<DeviceBuffer<float>> drecalls;
       BandRecallParams p;
-      p.q = dq.data, p.k = dk.data, p.sample = dsample.data, p.row_recall = drecall.data;
+      p.q = dq.data, p.k = dk.data;
       for (int i = 0; i < 3; ++i) p.q_strides[i] = p.k_strides[i] = strides[i];
-      p.batch = c.batch, p.heads = c.heads, p.len = c.len, p.n = c.n, p.head_dim = c.dim, p.half_width = c.half_width, p.dtype = c.dtype;
+      p.batch = c.batch, p.heads = c.heads, p.len = c.len, p.head_dim = c.dim, p.dtype = c.dtype;
+      p.sample_count = 2;
+      for (std::size_t i = 0; i < 2; ++i) {
+        const std::size_t rows = static_cast<std::size_t>(c.batch) * c.heads * bands[i]->n;
+        dsamples.emplace_back(samples[i].size());
+        drecalls.emplace_back(rows);
+        check_cuda(cudaMemcpy(dsamples.back().data, samples[i].data(), samples[i].size() * 8, cudaMemcpyHostToDevice), "copy sample");
+        check_cuda(cudaMemset(drecalls.back().data, 0xff, rows * sizeof(float)), "poison");
+        p.samples[i] = {dsamples.back().data, bands[i]->n, bands[i]->half_width, drecalls.back().data};
+      }
       band_recall(p, nullptr);
       check_cuda(cudaDeviceSynchronize(), "band_recall");
-      std::vector<float> got(static_cast<std::size_t>(c.batch) * c.heads * c.n);
-      check_cuda(cudaMemcpy(got.data(), drecall.data, got.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy recall");
-
-      const auto expected = reference(c, q, k, strides, sample);
-      double worst = 0;
-      for (std::size_t i = 0; i < got.size(); ++i) {
-        REQUIRE(std::isfinite(got[i]));
-        worst = std::max(worst, std::abs(static_cast<double>(got[i]) - expected[i]));
+      for (std::size_t i = 0; i < 2; ++i) {
+        const Case& band = *bands[i];
+        std::vector<float> got(static_cast<std::size_t>(c.batch) * c.heads * band.n);
+        check_cuda(cudaMemcpy(got.data(), drecalls[i].data, got.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy recall");
+        const auto expected = reference(band, q, k, strides, samples[i]);
+        double worst = 0;
+        for (std::size_t r = 0; r < got.size(); ++r) {
+          REQUIRE(std::isfinite(got[r]));
+          worst = std::max(worst, std::abs(static_cast<double>(got[r]) - expected[r]));
+        }
+        INFO("sample " << i << " (n " << band.n << ", half width " << band.half_width << "): largest |recall - reference| " << worst);
+        CHECK(worst <= 2e-4);
+        if (band.half_width >= band.n) CHECK(*std::min_element(got.begin(), got.end()) >= 1.f - 1e-6f);
       }
-      INFO("largest |recall - reference| " << worst);
-      CHECK(worst <= 2e-4);
-      if (c.half_width >= c.n) CHECK(*std::min_element(got.begin(), got.end()) >= 1.f - 1e-6f);
     }
   }
 }
@@ -130,17 +148,24 @@ TEST_CASE("band recall refuses what it cannot run", "[kernels]") {
   alignas(16) static std::int64_t host_buffer[8] = {};
   const auto valid = [] {
     BandRecallParams p;
-    p.q = p.k = host_buffer, p.sample = host_buffer, p.row_recall = reinterpret_cast<float*>(host_buffer);
-    p.batch = p.heads = 1, p.len = 8, p.n = 4, p.head_dim = 64, p.half_width = 1;
+    p.q = p.k = host_buffer;
+    p.samples[0] = {host_buffer, 4, 1, reinterpret_cast<float*>(host_buffer)};
+    p.batch = p.heads = 1, p.len = 8, p.head_dim = 64;
     p.q_strides[0] = p.k_strides[0] = 512, p.q_strides[1] = p.k_strides[1] = 512, p.q_strides[2] = p.k_strides[2] = 64;
     return p;
   };
   auto p = valid();
-  p.n = 0;
+  p.samples[0].n = 0;
   CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("must be positive"));
   p = valid();
-  p.half_width = -1;
+  p.samples[0].half_width = -1;
   CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("half_width"));
+  p = valid();
+  p.sample_count = 2;  // the second sample is unset
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("must be positive"));
+  p = valid();
+  p.sample_count = 3;
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("sample_count"));
   p = valid();
   p.k_strides[2] = 60;
   CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("multiples of 8"));
