@@ -32,10 +32,26 @@ struct ArmResult {
   at::Tensor patterns;         // int64 [B, h] of HeadPattern codes, on the CPU
   at::Tensor temporal_recall;  // float [B, h], R_t, on the CPU
   at::Tensor spatial_recall;   // float [B, h], R_s, on the CPU
+  at::Tensor textural_recall;  // float [B, h] on the CPU; mask recall only
 };
 
 // q, k: [B, h, S, d] in frame-major order with S = layout.total_tokens().
 ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const VideoLayout& layout, const ArmOptions& options);
+
+// ARM on the patterns' own masks (method.decision: mask_recall), a variant of the paper's ARM:
+// instead of a band on two small samples, each pattern's recall is the mean, over sampled query
+// rows, of the softmax mass over all S keys that the pattern's own mask keeps (its spatial,
+// temporal and textural masks as they will run). Each (b, h) takes the pattern that keeps the
+// most (ties: temporal, then spatial, then textural). rows: int64 [n] query positions; mask_rows:
+// bool [3, n, S], those rows of the three masks in HeadPattern order, on q's device. Costs
+// 2 n S d per head (about n / S of dense attention), in float32 chunks of heads.
+ArmResult recognise_patterns_by_mask_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& rows, const at::Tensor& mask_rows);
+
+// The query rows of mask recall (CPU int64, ascending): max_rows of the video tokens after the sink,
+// drawn without replacement by a fixed-seed generator (all of them when there are fewer). Random,
+// not strided: a stride aliases with the textural checkerboard (every 4th token of 7-wide frames
+// lies on one of its phases), which would credit the textural mask with mass it drops.
+at::Tensor mask_recall_rows(const VideoLayout& layout, bool first_frame_sink, std::int64_t max_rows = 256);
 
 // Video-token positions in the joint sequence of the two samples (int64, ascending), made on
 // `device` (ARM makes them beside q, so that no copy reaches the GPU).

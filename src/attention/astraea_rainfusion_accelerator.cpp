@@ -51,6 +51,9 @@ AstraeaRainFusionAccelerator::AstraeaRainFusionAccelerator(AstraeaSettings astra
   if (!(r.warmup >= 0.0 && r.warmup <= 1.0)) fail("astraea_rainfusion: warmup {} is outside [0, 1]", r.warmup);
   if (r.block_size < 1) fail("astraea_rainfusion: block_size {} must be positive", r.block_size);
   if (r.textural_stride < 1) fail("astraea_rainfusion: textural_stride {} must be positive", r.textural_stride);
+  if (r.decision == PatternDecision::kMaskRecall) {
+    fail("astraea_rainfusion: method.decision=mask_recall is built for method rainfusion only; use three_way, two_way, random or random_two_way");
+  }
 }
 
 void AstraeaRainFusionAccelerator::begin_step(int step, int num_steps) {

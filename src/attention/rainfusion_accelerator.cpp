@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <vector>
 
 namespace astraea::attention {
 namespace {
@@ -20,6 +21,21 @@ bool same_layout(const VideoLayout& a, const VideoLayout& b) {
 }
 
 }  // namespace
+
+std::pair<at::Tensor, at::Tensor> RainFusionAccelerator::mask_recall_rows_for(const VideoLayout& layout, const at::Device& device) {
+  if (!recall_layout_ || !same_layout(*recall_layout_, layout) || recall_mask_rows_.device() != device) {
+    recall_rows_ = mask_recall_rows(layout, settings_.first_frame_sink);
+    std::vector<at::Tensor> rows;
+    for (const HeadPattern p : {HeadPattern::kSpatial, HeadPattern::kTemporal, HeadPattern::kTextural}) {
+      rows.push_back(pattern_mask(p, layout, settings_.sparsity, settings_.block_size, settings_.textural_stride, settings_.first_frame_sink,
+                                  settings_.temporal_order)
+                         .index_select(0, recall_rows_));
+    }
+    recall_mask_rows_ = at::stack(rows).to(device);
+    recall_layout_ = layout;
+  }
+  return {recall_rows_, recall_mask_rows_};
+}
 
 RainFusionAccelerator::RainFusionAccelerator(RainFusionSettings settings) : settings_(settings) {
   TORCH_CHECK(settings_.sparsity >= 0.0 && settings_.sparsity <= 1.0, "rainfusion: sparsity ", settings_.sparsity, " is outside [0, 1]");
@@ -68,6 +84,9 @@ at::Tensor RainFusionAccelerator::attention(int layer, const at::Tensor& q, cons
   if (is_random(settings_.decision)) {
     patterns = random_head_patterns(settings_.random_seed, step_, layer, q.size(0), q.size(1), first_head_,
                                     random_pattern_count(settings_.decision));
+  } else if (settings_.decision == PatternDecision::kMaskRecall) {
+    const auto [recall_rows, mask_rows] = mask_recall_rows_for(layout, q.device());
+    patterns = recognise_patterns_by_mask_recall(q, k, recall_rows, mask_rows).patterns;
   } else {
     const ArmOptions options{settings_.sparsity, settings_.alpha, settings_.decision == PatternDecision::kThreeWay,
                              settings_.first_frame_sink};

@@ -24,6 +24,7 @@ namespace astraea::attention {
 enum class PatternDecision {
   kThreeWay,  // ARM, paper (Algorithm 1): temporal if R_t >= alpha, else spatial if R_s >= alpha, else textural
   kTwoWay,    // ARM, vendor code: temporal if R_t > 0.95 or R_t > R_s, else spatial
+  kMaskRecall,  // ARM variant: the pattern whose own mask keeps the most of sampled rows' attention (arm.h)
   kRandom,    // no ARM: uniform per head over the three patterns, random_head_patterns(random_seed, step, layer, ...)
   kRandomTwoWay,  // no ARM: uniform per head over spatial and temporal, the two-way decision's baseline
 };
@@ -77,6 +78,9 @@ class RainFusionAccelerator final : public Accelerator {
  private:
   // [3, S, S] bool: the pattern masks for `layout` on `device`, indexed by HeadPattern.
   const at::Tensor& masks_for(const VideoLayout& layout, const at::Device& device);
+  // Mask recall's query rows and their rows of the three masks ([3, n, S] bool on `device`),
+  // built on the CPU once per layout (so the kernel path needs no dense masks on the GPU).
+  std::pair<at::Tensor, at::Tensor> mask_recall_rows_for(const VideoLayout& layout, const at::Device& device);
 
   RainFusionSettings settings_;
   RainFusionStats stats_;
@@ -85,6 +89,8 @@ class RainFusionAccelerator final : public Accelerator {
   std::int64_t first_head_ = 0;
   std::optional<VideoLayout> mask_layout_;
   at::Tensor masks_;
+  std::optional<VideoLayout> recall_layout_;
+  at::Tensor recall_rows_, recall_mask_rows_;
   std::optional<RainFusionKernelPlan> kernel_plan_;
 };
 

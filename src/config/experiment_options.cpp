@@ -112,7 +112,7 @@ RainFusionOptions decode_rainfusion(Reader& r) {
   RainFusionOptions o;
   o.sparsity = r.number("sparsity", o.sparsity, kUnitOpenTop);
   o.alpha = r.number("alpha", o.alpha, kUnit);
-  o.decision = r.one_of("decision", {"three_way", "two_way", "random", "random_two_way"}, o.decision);
+  o.decision = r.one_of("decision", {"three_way", "two_way", "mask_recall", "random", "random_two_way"}, o.decision);
   o.seed = r.integer("seed", o.seed, 0, INT64_MAX);
   o.first_frame_sink = r.boolean("first_frame_sink", o.first_frame_sink);
   o.warmup = r.number("warmup", o.warmup, kUnit);
@@ -209,7 +209,7 @@ TrainOptions decode_train(Reader r) {
   o.cfg_dropout = r.number("cfg_dropout", o.cfg_dropout, kUnitOpenTop);
   o.object_weight = r.number("object_weight", o.object_weight, kNonNegative);
   o.pixel_noise = r.number("pixel_noise", o.pixel_noise, kNonNegative);
-  o.blur_sigma = r.number("blur_sigma", o.blur_sigma, {0.0, 1.0, true, true});
+  o.blur_sigma = r.number("blur_sigma", o.blur_sigma, kUnit);
   o.dataset_size = positive_int(r, "dataset_size", o.dataset_size);
   o.dataset_seed = r.integer("dataset_seed", o.dataset_seed, 0, INT64_MAX);
   o.checkpoint_every = positive_int(r, "checkpoint_every", o.checkpoint_every);

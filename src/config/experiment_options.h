@@ -86,7 +86,7 @@ struct PromptOptions {
 struct RainFusionOptions {
   double sparsity = 0.5;                // s; bandwidth b = 1 - sqrt(s)
   double alpha = 0.9;                   // ARM recall threshold
-  std::string decision = "three_way";   // three_way (paper) | two_way (vendor code) | random, random_two_way (ARM's baselines)
+  std::string decision = "three_way";   // three_way (paper) | two_way (vendor code) | mask_recall (variant, arm.h) | random, random_two_way (baselines)
   std::int64_t seed = 0;                // random: master seed of the per-(step, layer, head) choice
   bool first_frame_sink = true;
   double warmup = 0.1;                  // fraction of steps that run dense

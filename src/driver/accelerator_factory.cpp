@@ -38,6 +38,7 @@ attention::RainFusionSettings rainfusion_settings(const config::RainFusionOption
   s.decision = o.decision == "random"           ? attention::PatternDecision::kRandom
                : o.decision == "random_two_way" ? attention::PatternDecision::kRandomTwoWay
                : o.decision == "two_way"        ? attention::PatternDecision::kTwoWay
+               : o.decision == "mask_recall"    ? attention::PatternDecision::kMaskRecall
                                                 : attention::PatternDecision::kThreeWay;
   s.random_seed = static_cast<std::uint64_t>(o.seed);
   s.first_frame_sink = o.first_frame_sink;

@@ -2,6 +2,7 @@
 // spatially local inside a frame (temporal head), confined to the query's own frame (spatial
 // head) or uniform (textural head, three-way).
 #include "attention/arm.h"
+#include "attention/rainfusion_masks.h"
 #include "support/catch.h"
 
 #include <ATen/ATen.h>
@@ -100,4 +101,67 @@ TEST_CASE("ARM handles a single frame and rejects bad shapes", "[arm]") {
   const ArmResult r = recognise_patterns(q, q, single, {});
   CHECK(r.patterns.sizes() == at::IntArrayRef{1, 2});
   CHECK_THROWS(recognise_patterns(q.narrow(2, 0, 5), q.narrow(2, 0, 5), single, {}));
+}
+
+namespace {
+
+// The three masks' rows at `rows`, as mask recall takes them.
+at::Tensor mask_rows_of(const at::Tensor& rows, double sparsity, int block) {
+  std::vector<at::Tensor> masks;
+  for (const HeadPattern p : {HeadPattern::kSpatial, HeadPattern::kTemporal, HeadPattern::kTextural}) {
+    masks.push_back(pattern_mask(p, kLayout, sparsity, block, textural_stride_for_sparsity(sparsity), true).index_select(0, rows));
+  }
+  return at::stack(masks);
+}
+
+}  // namespace
+
+TEST_CASE("mask recall equals the kept softmax mass, computed by hand, and picks the largest", "[arm][mask_recall]") {
+  at::manual_seed(4);
+  const std::int64_t s = kLayout.total_tokens();
+  const at::Tensor q = at::randn({kBatch, kHeads, s, kDim}), k = at::randn({kBatch, kHeads, s, kDim});
+  const at::Tensor rows = mask_recall_rows(kLayout, true, 10);
+  REQUIRE(rows.size(0) == 10);
+  CHECK(at::equal(rows, mask_recall_rows(kLayout, true, 10)));  // the same rows every call
+  CHECK(rows.min().item<std::int64_t>() >= kLayout.text_tokens + kLayout.frame_tokens());  // video after the sink
+  CHECK((rows.slice(0, 1) > rows.slice(0, 0, -1)).all().item<bool>());
+  CHECK(mask_recall_rows(kLayout, true).size(0) == 4 * kLayout.frame_tokens());  // fewer than 256: every one
+  const at::Tensor mask_rows = mask_rows_of(rows, 0.5, 4);
+  const ArmResult r = recognise_patterns_by_mask_recall(q, k, rows, mask_rows);
+  const at::Tensor qd = q.to(at::kDouble), kd = k.to(at::kDouble);
+  for (std::int64_t b = 0; b < kBatch; ++b) {
+    for (std::int64_t h = 0; h < kHeads; ++h) {
+      double kept[3] = {0, 0, 0};
+      for (std::int64_t i = 0; i < rows.size(0); ++i) {
+        const std::int64_t row = rows[i].item<std::int64_t>();
+        std::vector<double> w(static_cast<std::size_t>(s));
+        double top = -1e300, total = 0;
+        for (std::int64_t j = 0; j < s; ++j) {
+          w[static_cast<std::size_t>(j)] = (qd[b][h][row] * kd[b][h][j]).sum().item<double>() / std::sqrt(double(kDim));
+          top = std::max(top, w[static_cast<std::size_t>(j)]);
+        }
+        for (auto& x : w) total += (x = std::exp(x - top));
+        for (int p = 0; p < 3; ++p) {
+          for (std::int64_t j = 0; j < s; ++j) kept[p] += mask_rows[p][i][j].item<bool>() ? w[static_cast<std::size_t>(j)] / total : 0.0;
+        }
+      }
+      const double n = static_cast<double>(rows.size(0));
+      CHECK(r.spatial_recall[b][h].item<double>() == Approx(kept[0] / n).margin(1e-5));
+      CHECK(r.temporal_recall[b][h].item<double>() == Approx(kept[1] / n).margin(1e-5));
+      CHECK(r.textural_recall[b][h].item<double>() == Approx(kept[2] / n).margin(1e-5));
+      const int best = kept[1] >= kept[0] && kept[1] >= kept[2] ? 1 : (kept[0] >= kept[2] ? 0 : 2);
+      CHECK(r.patterns[b][h].item<std::int64_t>() == best);
+    }
+  }
+}
+
+TEST_CASE("mask recall recognises planted temporal and spatial heads", "[arm][mask_recall]") {
+  const at::Tensor rows = mask_recall_rows(kLayout, true);
+  const at::Tensor mask_rows = mask_rows_of(rows, 0.5, 4);
+  at::manual_seed(5);
+  const auto [qt, kt] = planted(video_positions(), kLayout.frame_tokens());
+  CHECK(share(recognise_patterns_by_mask_recall(qt, kt, rows, mask_rows).patterns, HeadPattern::kTemporal) >= 0.95);
+  const auto [qs, ks] = planted(video_frames(), kLayout.frames);
+  CHECK(share(recognise_patterns_by_mask_recall(qs, ks, rows, mask_rows).patterns, HeadPattern::kSpatial) >= 0.95);
+  REQUIRE_THROWS_WITH(recognise_patterns_by_mask_recall(qs, ks, rows, mask_rows.narrow(1, 0, 3)), Catch::Contains("mask_rows must be"));
 }

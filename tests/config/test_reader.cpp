@@ -107,7 +107,7 @@ TEST_CASE("decode_experiment names the file behind a bad value", "[config][exper
   CHECK(random.seed == 17);
   CHECK(compose_with({"method=rainfusion"}).method.rainfusion.decision == "three_way");
   REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.decision=coin"}),
-                      Catch::Contains("expected one of three_way|two_way|random|random_two_way, got 'coin'"));
+                      Catch::Contains("expected one of three_way|two_way|mask_recall|random|random_two_way, got 'coin'"));
   CHECK(compose_with({"method=rainfusion", "method.decision=random_two_way"}).method.rainfusion.decision == "random_two_way");
   // The textural stride follows the sparsity unless a config names one.
   CHECK(compose_with({"method=rainfusion"}).method.rainfusion.textural_stride == 0);

@@ -16,6 +16,7 @@
 #include "train/vdit_training.h"
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 using namespace astraea;
@@ -162,7 +163,9 @@ TEST_CASE("the checker trainer's file loads back into the same network", "[train
   const auto options = tiny_training(dir.path(), "checker");
   const auto report = train::train_checker(options, c10::Device(c10::kCPU));
   CHECK(report.held_out_clips == 1000);
-  CHECK(report.held_out_accuracy.size() == 3);
+  // shape, colour and direction, crisp and at each blur of kHeldOutBlurSigmas.
+  CHECK(report.held_out_accuracy.size() == 3 * (1 + std::size(train::kHeldOutBlurSigmas)));
+  CHECK(report.held_out_accuracy.count("shape (blur 0.5)") == 1);
   auto checker = model::load_checker(dir.path() / train::kCheckerWeightsName, c10::Device(c10::kCPU));
   CHECK(checker->config().feature_dim == 8);
   CHECK(checker->config().frames == 4);
