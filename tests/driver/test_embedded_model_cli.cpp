@@ -82,7 +82,9 @@ TEST_CASE("astraea train writes weights and a record, and re-running resumes", "
   const auto record = nlohmann::json::parse(read_file(ws.path() / "run" / "training.json"));
   CHECK(record.at("target") == "checker");
   CHECK(record.at("start_step") == 3);
-  CHECK(record.at("held_out_accuracy").size() == 3);
+  // shape, colour and direction, crisp and blurred at sigma 0.5 and 1.
+  CHECK(record.at("held_out_accuracy").size() == 9);
+  CHECK(record.at("held_out_accuracy").contains("shape (blur 1)"));
   CHECK(astraea::testing::count_lines(read_file(ws.path() / "run" / "loss.csv")) == 6);
 }
 
