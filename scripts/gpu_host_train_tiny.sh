@@ -27,6 +27,7 @@ train() {  # train STEPS [--until N]
 }
 overrides=("$@")
 if [ ! -f "$run/plan" ]; then
+  [ ! -f "$run/training.json" ] || { echo "gpu_host_train_tiny: $run holds a run but no plan; use an empty ASTRAEA_TRAIN_RUN"; exit 1; }
   train 1000000 --until $warmup
   rate=$(python3 -c "import json; print(json.load(open('$run/training.json'))['seconds'] / $warmup)")
   steps=$(python3 -c "print(int($warmup + ($total - $rate * $warmup) / $rate))")

@@ -43,7 +43,8 @@ ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const Vid
 // rows, of the softmax mass over all S keys that the pattern's own mask keeps (its spatial,
 // temporal and textural masks as they will run). Each (b, h) takes the pattern that keeps the
 // most (ties: temporal, then spatial, then textural). rows: int64 [n] query positions; mask_rows:
-// bool [3, n, S], those rows of the three masks in HeadPattern order, on q's device. Costs
+// bool or float 0/1 [3, n, S], those rows of the three masks in HeadPattern order (pattern_mask_rows),
+// on q's device. Costs
 // 2 n S d per head (about n / S of dense attention), in float32 chunks of heads.
 ArmResult recognise_patterns_by_mask_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& rows, const at::Tensor& mask_rows);
 

@@ -315,8 +315,11 @@ std::vector<at::Tensor> permute_rows_reference(const std::vector<at::Tensor>& xs
 std::vector<at::Tensor> permute_rows(const std::vector<at::Tensor>& xs, const at::Tensor& order, const at::Tensor& permuted) {
   check_permute(xs, order, permuted);
   const at::Tensor& x = xs.front();
-  const bool contiguous = std::all_of(xs.begin(), xs.end(), [](const at::Tensor& y) { return y.is_contiguous(); });
-  if (!contiguous || !kernels_run_on(x.device(), x.scalar_type()) || x.size(2) % kVectorElements != 0) {
+  // The kernel copies 16-byte pieces of contiguous rows, one grid row per slice (at most 65535).
+  const bool fits = std::all_of(xs.begin(), xs.end(), [](const at::Tensor& y) {
+    return y.is_contiguous() && reinterpret_cast<std::uintptr_t>(y.data_ptr()) % (kVectorElements * 2) == 0;
+  });
+  if (!fits || !kernels_run_on(x.device(), x.scalar_type()) || x.size(2) % kVectorElements != 0 || x.numel() == 0 || x.size(0) > 65535) {
     return permute_rows_reference(xs, order, permuted);
   }
 #if ASTRAEA_WITH_KERNELS

@@ -27,11 +27,10 @@ std::pair<at::Tensor, at::Tensor> RainFusionAccelerator::mask_recall_rows_for(co
     recall_rows_ = mask_recall_rows(layout, settings_.first_frame_sink);
     std::vector<at::Tensor> rows;
     for (const HeadPattern p : {HeadPattern::kSpatial, HeadPattern::kTemporal, HeadPattern::kTextural}) {
-      rows.push_back(pattern_mask(p, layout, settings_.sparsity, settings_.block_size, settings_.textural_stride, settings_.first_frame_sink,
-                                  settings_.temporal_order)
-                         .index_select(0, recall_rows_));
+      rows.push_back(pattern_mask_rows(p, layout, settings_.sparsity, settings_.block_size, settings_.textural_stride,
+                                       settings_.first_frame_sink, settings_.temporal_order, recall_rows_));
     }
-    recall_mask_rows_ = at::stack(rows).to(device);
+    recall_mask_rows_ = at::stack(rows).to(device, at::kFloat);  // float once, not at every call
     recall_layout_ = layout;
   }
   return {recall_rows_, recall_mask_rows_};

@@ -78,8 +78,8 @@ class RainFusionAccelerator final : public Accelerator {
  private:
   // [3, S, S] bool: the pattern masks for `layout` on `device`, indexed by HeadPattern.
   const at::Tensor& masks_for(const VideoLayout& layout, const at::Device& device);
-  // Mask recall's query rows and their rows of the three masks ([3, n, S] bool on `device`),
-  // built on the CPU once per layout (so the kernel path needs no dense masks on the GPU).
+  // Mask recall's query rows and their rows of the three masks ([3, n, S] float 0/1 on `device`),
+  // built on the CPU once per layout, row by row (no S x S mask, on either device).
   std::pair<at::Tensor, at::Tensor> mask_recall_rows_for(const VideoLayout& layout, const at::Device& device);
 
   RainFusionSettings settings_;

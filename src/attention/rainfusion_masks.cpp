@@ -55,8 +55,9 @@ at::Tensor to_tensor(const std::vector<bool>& v) {
   return at::tensor(ints, at::kLong).to(at::kBool);
 }
 
-at::Tensor band(const at::Tensor& index, std::int64_t half_width) {
-  return (index.unsqueeze(1) - index.unsqueeze(0)).abs() <= half_width;
+// Rows `rows` of the band |index[i] - index[j]| <= half_width.
+at::Tensor band(const at::Tensor& index, const at::Tensor& rows, std::int64_t half_width) {
+  return (index.index_select(0, rows).unsqueeze(1) - index.unsqueeze(0)).abs() <= half_width;
 }
 
 }  // namespace
@@ -107,22 +108,32 @@ at::Tensor to_frame_major(const at::Tensor& x, const VideoLayout& layout) {
 at::Tensor pattern_mask(HeadPattern pattern, const VideoLayout& layout, double sparsity, int block_size, int textural_stride,
                         bool first_frame_sink, TokenOrder temporal_order) {
   check_layout(layout);
+  return pattern_mask_rows(pattern, layout, sparsity, block_size, textural_stride, first_frame_sink, temporal_order,
+                           at::arange(layout.total_tokens(), at::kLong));
+}
+
+at::Tensor pattern_mask_rows(HeadPattern pattern, const VideoLayout& layout, double sparsity, int block_size, int textural_stride,
+                             bool first_frame_sink, TokenOrder temporal_order, const at::Tensor& rows) {
+  check_layout(layout);
   TORCH_CHECK(textural_stride >= 1, "rainfusion: textural_stride ", textural_stride, " must be positive");
+  TORCH_CHECK(rows.dim() == 1 && rows.scalar_type() == at::kLong, "rainfusion: rows must be a 1-D int64 tensor; got ", rows.sizes(), " ",
+              rows.scalar_type());
+  const at::Tensor index = rows.cpu();
   const TokenCoordinates c = coordinates(layout, textural_stride, first_frame_sink);
   const at::Tensor dense = to_tensor(c.dense);
-  const at::Tensor always = dense.unsqueeze(1) | dense.unsqueeze(0);
+  const at::Tensor always = dense.index_select(0, index).unsqueeze(1) | dense.unsqueeze(0);
   switch (pattern) {
     case HeadPattern::kSpatial:
-      return band(to_tensor(c.frame_major), band_half_width(c.banded, sparsity, block_size)) | always;
+      return band(to_tensor(c.frame_major), index, band_half_width(c.banded, sparsity, block_size)) | always;
     case HeadPattern::kTemporal: {
       // Band over each token's position in the band order; the dense tokens sit in front of it
       // and are covered by `always`.
       const at::Tensor position = inverse_permutation(band_order(layout, temporal_order, block_size, first_frame_sink));
-      return band(position, band_half_width(c.banded, sparsity, block_size)) | always;
+      return band(position, index, band_half_width(c.banded, sparsity, block_size)) | always;
     }
     case HeadPattern::kTextural: {
       const at::Tensor keep_key = dense | to_tensor(c.checker);
-      return keep_key.unsqueeze(0).expand({layout.total_tokens(), layout.total_tokens()}).clone();
+      return keep_key.unsqueeze(0).expand({index.size(0), layout.total_tokens()}).clone();
     }
   }
   TORCH_CHECK(false, "rainfusion: unknown head pattern ", static_cast<std::int64_t>(pattern));

@@ -41,6 +41,11 @@ at::Tensor to_frame_major(const at::Tensor& x, const VideoLayout& layout);
 at::Tensor pattern_mask(HeadPattern pattern, const VideoLayout& layout, double sparsity, int block_size, int textural_stride,
                         bool first_frame_sink, TokenOrder temporal_order = TokenOrder::kTokenMajor);
 
+// Rows `rows` (int64 [n], positions in [0, S)) of pattern_mask, [n, S], built without the
+// S x S mask (mask recall needs a few hundred rows of a mask S = 17776 or 119056 wide).
+at::Tensor pattern_mask_rows(HeadPattern pattern, const VideoLayout& layout, double sparsity, int block_size, int textural_stride,
+                             bool first_frame_sink, TokenOrder temporal_order, const at::Tensor& rows);
+
 // Band half-width in tokens used by the spatial and temporal masks over n video tokens.
 std::int64_t band_half_width(std::int64_t n, double sparsity, int block_size);
 

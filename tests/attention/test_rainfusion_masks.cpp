@@ -165,3 +165,19 @@ TEST_CASE("realised density and block view on odd shapes", "[rainfusion]") {
     CHECK(!(mask & ~inside).any().item<bool>());
   }
 }
+
+TEST_CASE("pattern_mask_rows gives the chosen rows of every pattern's mask", "[rainfusion][masks]") {
+  const VideoLayout layout{5, 4, 3, 5};  // S = 65
+  const at::Tensor rows = at::tensor({0, 4, 5, 22, 37, 64, 22}, at::kLong);  // text, sink, video, a repeat
+  for (const auto order : {TokenOrder::kTokenMajor, TokenOrder::kTileMajor}) {
+    for (const HeadPattern p : {HeadPattern::kSpatial, HeadPattern::kTemporal, HeadPattern::kTextural}) {
+      INFO("pattern " << static_cast<int>(p) << ", order " << static_cast<int>(order));
+      const at::Tensor full = pattern_mask(p, layout, 0.6, 4, 3, true, order);
+      const at::Tensor some = pattern_mask_rows(p, layout, 0.6, 4, 3, true, order, rows);
+      REQUIRE(some.sizes() == at::IntArrayRef({7, 65}));
+      CHECK(at::equal(some, full.index_select(0, rows)));
+    }
+  }
+  REQUIRE_THROWS_WITH(pattern_mask_rows(HeadPattern::kSpatial, layout, 0.5, 4, 2, true, TokenOrder::kTokenMajor, at::zeros({2, 2}, at::kLong)),
+                      Catch::Contains("rows must be a 1-D int64 tensor"));
+}

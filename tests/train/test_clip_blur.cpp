@@ -35,3 +35,18 @@ TEST_CASE("blur_clips keeps uniform rows uniform up to the edges", "[train][blur
   CHECK(at::allclose(blurred.slice(3, 2, 6), rows.slice(3, 2, 6), 1e-5, 1e-6));
   REQUIRE_THROWS(train::blur_clips(rows, at::tensor({0.5f, 0.5f})));
 }
+
+TEST_CASE("blur_clips blurs each clip with its own sigma, every frame and channel alike", "[train][blur]") {
+  // Two clips of 2 frames x 3 channels, an impulse in each plane: clip 0 at sigma 1, clip 1 unblurred.
+  auto clips = at::zeros({2, 2, 3, 7, 7});
+  clips.index_put_({at::indexing::Slice(), at::indexing::Slice(), at::indexing::Slice(), 3, 3}, 1.0);
+  const auto blurred = train::blur_clips(clips, at::tensor({1.0f, 0.0f}));
+  const double e1 = std::exp(-0.5), e2 = std::exp(-2.0), centre = 1 / (1 + 2 * e1 + 2 * e2);
+  for (int f = 0; f < 2; ++f) {
+    for (int c = 0; c < 3; ++c) {
+      INFO("frame " << f << ", channel " << c);
+      CHECK(blurred[0][f][c][3][3].item<double>() == Approx(centre * centre).epsilon(1e-5));
+      CHECK(at::equal(blurred[1][f][c], clips[1][f][c]));
+    }
+  }
+}
