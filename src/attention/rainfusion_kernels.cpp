@@ -110,7 +110,8 @@ at::Tensor rainfusion_kernel_attention(const RainFusionKernelPlan& plan, const a
   const std::int64_t batch = q.size(0), heads = q.size(1), dim = q.size(3), bh = batch * heads;
   const at::Device device = q.device();
   const at::Tensor flat = patterns.to(at::kCPU, at::kLong).reshape({bh});
-  const at::Tensor temporal = heads_with(flat, HeadPattern::kTemporal, device);
+  const at::Tensor temporal = flat == static_cast<std::int64_t>(HeadPattern::kTemporal);  // CPU flags: the permute's subset
+  const bool any_temporal = temporal.any().item<bool>();
   const at::Tensor textural = heads_with(flat, HeadPattern::kTextural, device);
   const bool any_band = textural.numel() < bh;  // some spatial or temporal head
   const at::Tensor qf = q.contiguous().view({bh, tokens, dim});
@@ -125,11 +126,11 @@ at::Tensor rainfusion_kernel_attention(const RainFusionKernelPlan& plan, const a
     const at::Tensor num = plan.band_num_blocks.view({1, 1, -1}) * band_head;  // [B, H, Mq]
     const at::Tensor idx = plan.band_indices.view({1, 1, plan.band_indices.size(0), plan.band_indices.size(1)});
     // Temporal heads run in band order: one fused permute of Q, K and V there, its inverse on the output.
-    const at::Tensor is_temporal = (flat == static_cast<std::int64_t>(HeadPattern::kTemporal)).to(device);
-    const auto band = temporal.numel() > 0 ? permute_rows({qf, kf, vf}, plan.temporal_gather, is_temporal) : std::vector<at::Tensor>{qf, kf, vf};
+    const at::Tensor is_temporal = any_temporal ? temporal.to(device) : at::Tensor();
+    const auto band = any_temporal ? permute_rows({qf, kf, vf}, plan.temporal_gather, is_temporal) : std::vector<at::Tensor>{qf, kf, vf};
     const auto as_heads = [&](const at::Tensor& x) { return x.view({batch, heads, tokens, dim}); };
     out = block_sparse_attention(as_heads(band[0]), as_heads(band[1]), as_heads(band[2]), num, idx).out.contiguous();
-    if (temporal.numel() > 0) out = permute_rows({out.view({bh, tokens, dim})}, plan.temporal_inverse, is_temporal)[0].view({batch, heads, tokens, dim});
+    if (any_temporal) out = permute_rows({out.view({bh, tokens, dim})}, plan.temporal_inverse, is_temporal)[0].view({batch, heads, tokens, dim});
   } else {
     out = at::empty({batch, heads, tokens, dim}, q.options());
   }
