@@ -208,6 +208,7 @@ TrainOptions decode_train(Reader r) {
   o.grad_clip = r.number("grad_clip", o.grad_clip, kNonNegative);
   o.cfg_dropout = r.number("cfg_dropout", o.cfg_dropout, kUnitOpenTop);
   o.object_weight = r.number("object_weight", o.object_weight, kNonNegative);
+  o.shape_weights = r.numbers("shape_weights", o.shape_weights, kNonNegative);
   o.pixel_noise = r.number("pixel_noise", o.pixel_noise, kNonNegative);
   o.blur_sigma = r.number("blur_sigma", o.blur_sigma, kUnit);
   o.dataset_size = positive_int(r, "dataset_size", o.dataset_size);
@@ -233,6 +234,7 @@ TrainingOptions decode_training(const ComposedConfig& config) {
   if (!root.has("train")) root.fail_at("train", "a training config needs a train section");
   o.train = decode_train(root.section("train"));
   if (o.train.target == "checker" && !o.train.init_from.empty()) root.fail_at("train.init_from", "only the vdit target starts from given weights");
+  if (o.train.target == "checker" && !o.train.shape_weights.empty()) root.fail_at("train.shape_weights", "only the vdit target weighs its clips by shape");
   if (o.train.target == "vdit" && (!o.model.pixel_space || o.model.text_encoder != "learned")) {
     root.fail_at("model", "astraea train trains the embedded pixel-space model: needs model.pixel_space=true and model.text_encoder=learned");
   }

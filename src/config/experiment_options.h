@@ -188,6 +188,7 @@ struct TrainOptions {
   double grad_clip = 1.0;            // max global gradient norm; 0 disables clipping
   double cfg_dropout = 0.1;          // vdit: probability that a sample's prompt is the empty prompt
   double object_weight = 0.0;        // vdit: extra loss weight on the pixels the object covers (train/object_weight.h)
+  std::vector<double> shape_weights; // vdit: clip sampling weight per shape (train/clip_sampling.h); empty: uniform
   double pixel_noise = 0.05;         // checker: std of Gaussian noise added to its inputs
   double blur_sigma = 0.0;           // checker: each clip blurred with sigma ~ U(0, blur_sigma) pixels (train/clip_blur.h)
   int dataset_size = 20000;          // clips rendered once from the world, then sampled with replacement

@@ -148,6 +148,7 @@ TEST_CASE("the embedded model's configs decode; world prompts come from the worl
 
   const auto tiny = astraea::config::decode_training(load("experiments/train_tiny.yaml"));
   CHECK(tiny.train.target == "vdit");
+  CHECK(tiny.train.shape_weights.empty());
   CHECK(tiny.sampler.snr_shift_scale == 1.0);
   CHECK(astraea::config::decode_training(load("experiments/train_checker.yaml")).train.target == "checker");
   REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/train_tiny.yaml", {"model.pixel_space=false"})),
@@ -158,4 +159,10 @@ TEST_CASE("the embedded model's configs decode; world prompts come from the worl
   CHECK(astraea::config::decode_training(load("experiments/train_tiny.yaml", {"train.init_from=w.safetensors"})).train.init_from == "w.safetensors");
   REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/train_checker.yaml", {"+train.init_from=w.safetensors"})),
                       Catch::Contains("only the vdit target starts from given weights"));
+  const auto weighted = astraea::config::decode_training(load("experiments/train_tiny.yaml", {"train.shape_weights=[1,1,1,3,1]"}));
+  CHECK(weighted.train.shape_weights == std::vector<double>{1, 1, 1, 3, 1});
+  REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/train_tiny.yaml", {"train.shape_weights=[1,-1,1,1,1]"})),
+                      Catch::Contains("train.shape_weights"));
+  REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/train_checker.yaml", {"+train.shape_weights=[1,1,1,3,1]"})),
+                      Catch::Contains("only the vdit target weighs its clips by shape"));
 }
