@@ -22,6 +22,10 @@ constexpr int kRowsPerBlock = kWarps * kRowTiles * 16;  // 128
 constexpr int kKeysPerTile = 64;                         // eight n8 tiles
 constexpr int kKeyTiles = kKeysPerTile / 8;
 
+// Blocks per SM the register budget is set for: four at head dim 64 (128 registers, no spills;
+// ncu showed v4 latency-bound at three), three above (four would spill).
+constexpr int kMinBlocksPerSm(int head_dim) { return head_dim == 64 ? 4 : 3; }
+
 template <typename T>
 struct Mma;
 
@@ -62,7 +66,7 @@ __device__ float quad_sum(float x) {
 // every key of that sample, 64 keys at a time. Fragment layouts are those of mma.m16n8k16: lane =
 // 4 g + c holds rows g and g + 8, columns 2c, 2c + 1 (and 2c + 8, 2c + 9 of A).
 template <typename T, int D>
-__global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallParams p) {
+__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm(D)) band_recall_kernel(const BandRecallParams p) {
   constexpr int kSteps = D / 16;
   constexpr int kPitch = D + 8;  // 16 bytes of padding per key row: the fragment reads hit 32 banks
   __shared__ __align__(16) T keys[2][kKeysPerTile * kPitch];  // double-buffered: the next tile loads during this one
@@ -154,16 +158,18 @@ __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallP
 #pragma unroll
         for (int half = 0; half < 2; ++half) {
           const int r = row0 + 16 * m + g + 8 * half;
-          float tile_max = -INFINITY;
+          if (partial_tile) {  // a uniform branch: full tiles carry no per-score test
 #pragma unroll
-          for (int t = 0; t < kKeyTiles; ++t) {
+            for (int t = 0; t < kKeyTiles; ++t) {
 #pragma unroll
-            for (int e = 0; e < 2; ++e) {
-              float& x = scores[m][t][2 * half + e];
-              if (partial_tile && key0 + 8 * t + c2 + e >= n) x = -INFINITY;
-              tile_max = fmaxf(tile_max, x);
+              for (int e = 0; e < 2; ++e) {
+                if (key0 + 8 * t + c2 + e >= n) scores[m][t][2 * half + e] = -INFINITY;
+              }
             }
           }
+          float tile_max = -INFINITY;
+#pragma unroll
+          for (int t = 0; t < kKeyTiles; ++t) tile_max = fmaxf(tile_max, fmaxf(scores[m][t][2 * half], scores[m][t][2 * half + 1]));
           // Every tile holds a valid key, and the quad covers the tile's 64 columns: the max is finite.
           const float next_max = fmaxf(running_max[m][half], quad_max(tile_max));
           const float shift = next_max * scale_log2;
@@ -199,15 +205,25 @@ __global__ void __launch_bounds__(kThreads) band_recall_kernel(const BandRecallP
     __syncthreads();  // every warp is done with this buffer before the next tile's load refills it
   }
 
-  // The quad's four threads share each row's max; their partial sums add.
+  float mean_part = 0.f;  // this thread's rows' share of the slice mean (one lane per quad)
 #pragma unroll
   for (int m = 0; m < kRowTiles; ++m) {
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
+      // The quad's four threads share each row's max; their partial sums add.
       const float whole = quad_sum(full[m][half]), in_band = quad_sum(band[m][half]);
       const int r = row0 + 16 * m + g + 8 * half;
-      if (lane % 4 == 0 && r < n) sample.row_recall[static_cast<std::int64_t>(slice) * n + r] = in_band / whole;
+      if (lane % 4 == 0 && r < n) {
+        const float recall = in_band / whole;
+        if (sample.row_recall) sample.row_recall[static_cast<std::int64_t>(slice) * n + r] = recall;
+        mean_part += recall;
+      }
     }
+  }
+  if (sample.slice_mean) {
+#pragma unroll
+    for (int offset = 16; offset > 0; offset /= 2) mean_part += __shfl_xor_sync(0xffffffffu, mean_part, offset);
+    if (lane == 0 && row0 < n) atomicAdd(sample.slice_mean + slice, mean_part / static_cast<float>(n));
   }
 }
 
@@ -239,7 +255,7 @@ void band_recall(const BandRecallParams& p, cudaStream_t stream) {
   for (int i = 0; i < p.sample_count; ++i) {
     const BandRecallSample& s = p.samples[i];
     if (s.n <= 0 || s.half_width < 0) throw std::invalid_argument("band_recall: a sample's n must be positive and half_width >= 0");
-    if (!s.positions || !s.row_recall) throw std::invalid_argument("band_recall: a null pointer");
+    if (!s.positions || (!s.row_recall && !s.slice_mean)) throw std::invalid_argument("band_recall: a null pointer");
   }
   if (static_cast<std::int64_t>(p.batch) * p.heads > 65535) throw std::invalid_argument("band_recall: more than 65535 batch*head slices");
   if (!p.q || !p.k) throw std::invalid_argument("band_recall: a null pointer");

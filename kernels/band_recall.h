@@ -7,7 +7,8 @@
 // One launch scores one or two samples (ARM's local and global ones). QK^T runs on tensor cores
 // (mma.sync m16n8k16; built for sm_90a with the other kernels) over 64-key tiles gathered into
 // shared memory; each row keeps an online max and two running sums (the whole row and its band),
-// so no n x n matrix is ever written and no PV product is computed.
+// so no n x n matrix is ever written and no PV product is computed. kernels/NOTES.md has each
+// version's design and timings.
 #pragma once
 
 #include "kernels/block_sparse_attention.h"
@@ -23,7 +24,9 @@ struct BandRecallSample {
   const std::int64_t* positions = nullptr;  // device: n token positions in [0, len), shared by every slice
   int n = 0;
   std::int64_t half_width = 0;
-  float* row_recall = nullptr;  // device: [batch * heads, n]
+  float* row_recall = nullptr;   // device: [batch * heads, n], or null when only the means are wanted
+  float* slice_mean = nullptr;   // device: [batch * heads], zeroed by the caller, or null: each row adds
+                                 // recall / n atomically, so the mean's last bits vary between runs
 };
 
 inline constexpr int kMaxBandRecallSamples = 2;

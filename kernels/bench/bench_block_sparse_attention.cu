@@ -175,12 +175,7 @@ int main(int argc, char** argv) try {
     std::uint32_t salt = 1;
     for (void* t : {q, k, v}) bf16 ? fill<__nv_bfloat16>(t, elements, salt++) : fill<__half>(t, elements, salt++);
 
-    BlockSparseAttentionParams p;
-    p.q = q, p.k = k, p.v = v, p.o = o, p.lse = lse;
-    p.dtype = opt.dtype;
-    p.batch = s.batch, p.heads = s.heads, p.q_len = p.kv_len = s.seq, p.head_dim = s.dim;
-    p.softmax_scale = 1.f / std::sqrt(static_cast<float>(s.dim));
-    set_contiguous_strides(p);
+    BlockSparseAttentionParams p = bench::dense_attention_params(q, k, v, o, lse, s.batch, s.heads, s.seq, s.dim, opt.dtype);
     warm_up(p, opt.warmup_ms);
     const double dense_flops = 4.0 * s.batch * s.heads * static_cast<double>(s.seq) * s.seq * s.dim;
 

@@ -155,16 +155,8 @@ int main(int argc, char** argv) try {
     float* lse;
     for (auto** t : {&q, &k, &v, &o, &q_selected}) check_cuda(cudaMalloc(t, elements * 2), "cudaMalloc");
     check_cuda(cudaMalloc(&lse, static_cast<std::size_t>(s.batch) * s.heads * s.seq * 4), "cudaMalloc lse");
-    std::uint32_t salt = 1;
-    for (auto* t : {q, k, v}) {
-      bench::fill_random<<<1024, 256>>>(t, elements, salt++);
-      check_launch("fill_random");
-    }
-    BlockSparseAttentionParams dense;
-    dense.q = q, dense.k = k, dense.v = v, dense.o = o, dense.lse = lse;
-    dense.batch = s.batch, dense.heads = s.heads, dense.q_len = dense.kv_len = s.seq, dense.head_dim = s.dim;
-    dense.softmax_scale = 1.f / std::sqrt(static_cast<float>(s.dim));
-    set_contiguous_strides(dense);
+    bench::fill_random_tensors({q, k, v}, elements, 1);
+    BlockSparseAttentionParams dense = bench::dense_attention_params(q, k, v, o, lse, s.batch, s.heads, s.seq, s.dim);
     if (opt.token_major) set_token_major_strides(dense);
     warm_up(dense, opt.warmup_ms);
     const double dense_flops = 4.0 * s.batch * s.heads * static_cast<double>(s.seq) * s.seq * s.dim;

@@ -1,6 +1,7 @@
 // Pieces every kernel benchmark shares: flag values, random 16-bit inputs, event timing.
 #pragma once
 
+#include "kernels/block_sparse_attention.h"
 #include "kernels/launch_check.h"
 
 #include <cuda_bf16.h>
@@ -8,7 +9,9 @@
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -77,6 +80,28 @@ __global__ void fill_random(Element* data, std::size_t count, std::uint32_t salt
     if constexpr (std::is_same_v<Element, __half>) data[i] = __float2half_rn(x);
     else data[i] = __float2bfloat16_rn(x);
   }
+}
+
+// Fills each tensor of `count` elements with fill_random, the salts counting up from `salt`.
+template <typename Element>
+void fill_random_tensors(std::initializer_list<Element*> tensors, std::size_t count, std::uint32_t salt) {
+  for (Element* t : tensors) {
+    fill_random<<<1024, 256>>>(t, count, salt++);
+    check_launch("fill_random");
+  }
+}
+
+// Our dense attention over contiguous [B, H, S, D] q, k, v into o and lse: the same-run reference
+// the kernel benchmarks time themselves against.
+inline BlockSparseAttentionParams dense_attention_params(const void* q, const void* k, const void* v, void* o, float* lse, int batch,
+                                                         int heads, int seq, int dim, AttentionDtype dtype = AttentionDtype::kBf16) {
+  BlockSparseAttentionParams p;
+  p.q = q, p.k = k, p.v = v, p.o = o, p.lse = lse;
+  p.dtype = dtype;
+  p.batch = batch, p.heads = heads, p.q_len = p.kv_len = seq, p.head_dim = dim;
+  p.softmax_scale = 1.f / std::sqrt(static_cast<float>(dim));
+  set_contiguous_strides(p);
+  return p;
 }
 
 }  // namespace astraea::kernels::bench

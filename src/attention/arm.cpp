@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <tuple>
 #include <vector>
 
 namespace astraea::attention {
@@ -17,6 +19,23 @@ int first_banded_frame(const VideoLayout& layout, bool first_frame_sink) { retur
 // Band half-width floor(b * S') on a sample of S' tokens.
 std::int64_t half_width_for(const at::Tensor& sample, double sparsity) {
   return static_cast<std::int64_t>(std::floor(bandwidth_for_sparsity(sparsity) * static_cast<double>(sample.size(0))));
+}
+
+// ARM's two samples for a layout, made once per (layout, sink, device) and thread: a denoising
+// loop asks for the same ones in every layer and step.
+struct ArmSamples {
+  at::Tensor local, global;
+};
+
+const ArmSamples& cached_samples(const VideoLayout& layout, bool first_frame_sink, c10::Device device) {
+  using Key = std::tuple<int, int, int, int, bool, int, int>;
+  thread_local std::map<Key, ArmSamples> cache;
+  const Key key{layout.text_tokens, layout.frames, layout.height, layout.width, first_frame_sink, static_cast<int>(device.type()), device.index()};
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    it = cache.emplace(key, ArmSamples{arm_local_sample(layout, first_frame_sink, device), arm_global_sample(layout, first_frame_sink, device)}).first;
+  }
+  return it->second;
 }
 
 }  // namespace
@@ -40,8 +59,7 @@ ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const Vid
   TORCH_CHECK(layout.frames >= 1 && layout.frame_tokens() >= 1, "arm: the layout has no video tokens");
   ArmResult r;
   // Both recalls reach the host in one copy.
-  const at::Tensor local = arm_local_sample(layout, options.first_frame_sink, q.device());
-  const at::Tensor global = arm_global_sample(layout, options.first_frame_sink, q.device());
+  const auto& [local, global] = cached_samples(layout, options.first_frame_sink, q.device());
   const at::Tensor recalls =
       sampled_band_recalls(q, k, {local, global}, {half_width_for(local, options.sparsity), half_width_for(global, options.sparsity)})
           .to(at::kFloat)

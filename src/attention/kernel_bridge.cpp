@@ -462,21 +462,20 @@ at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const 
   p.head_dim = static_cast<int>(q.size(3));
   p.dtype = q.scalar_type() == at::kHalf ? kern::AttentionDtype::kFp16 : kern::AttentionDtype::kBf16;
   p.sample_count = static_cast<int>(samples.size());
-  std::vector<at::Tensor> positions, rows;
+  // The kernel adds each row's recall / n into its slice's mean, so only [samples, B, H] is written.
+  const at::Tensor means = at::zeros({p.sample_count, q.size(0), q.size(1)}, q.options().dtype(at::kFloat));
+  std::vector<at::Tensor> positions;
   for (std::size_t i = 0; i < samples.size(); ++i) {
     positions.push_back(samples[i].to(q.device(), at::kLong).contiguous());
-    rows.push_back(at::empty({bh, samples[i].size(0)}, q.options().dtype(at::kFloat)));
-    p.samples[i] = {positions.back().data_ptr<std::int64_t>(), static_cast<int>(samples[i].size(0)), half_widths[i], rows.back().data_ptr<float>()};
+    p.samples[i] = {positions.back().data_ptr<std::int64_t>(), static_cast<int>(samples[i].size(0)), half_widths[i], nullptr,
+                    means.data_ptr<float>() + static_cast<std::int64_t>(i) * bh};
   }
   try {
     kern::band_recall(p, c10::cuda::getCurrentCUDAStream(q.device().index()).stream());
   } catch (const std::exception& e) {
     TORCH_CHECK(false, kWho, ": ", e.what());
   }
-  // Equal sample sizes (ARM's two samples are both H * W tokens) take one mean.
-  const bool same_size = samples.size() == 1 || samples[0].size(0) == samples[1].size(0);
-  if (same_size) return (samples.size() == 1 ? rows[0].unsqueeze(0) : at::stack(rows)).mean(-1).view({p.sample_count, q.size(0), q.size(1)});
-  return at::stack({rows[0].mean(-1), rows[1].mean(-1)}).view({2, q.size(0), q.size(1)});
+  return means;
 #else
   TORCH_CHECK(false, kWho, ": built without the CUDA kernels");
 #endif

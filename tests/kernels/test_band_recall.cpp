@@ -1,8 +1,9 @@
 // The fused band-recall kernel (ARM's pattern statistics) against a double-precision host
 // computation of the same definition on the same 16-bit inputs: per sampled row, the softmax mass
 // over the sampled keys inside |i - j| <= w divided by the whole. Inputs and samples are drawn
-// fresh on every run; the output is poisoned with NaN before each launch, so a row the kernel
-// skips fails. Skipped when no sm_90 GPU is present.
+// fresh on every run; the output is poisoned with NaN before each launch, so a row the kernel skips
+// fails. Each slice's mean, which the kernel also sums, is checked too. Skipped when no sm_90 GPU
+// is present.
 #include "kernels/band_recall.h"
 #include "kernels/kernel_test_support.h"
 #include "support/catch.h"
@@ -27,7 +28,11 @@ struct Case {
   int batch, heads, len, n, dim;
   std::int64_t half_width;
   bool bshd = false;  // tensors stored [B, S, H, D]
+  float q_scale = 1.f;  // > 1 spreads the scores (trained models' logits reach tens)
 };
+
+// Largest |recall - reference| allowed: float32 exponentials and sums.
+constexpr double kTolerance = 2e-4;
 
 // Recall of every sampled row of every slice, by definition, in double precision.
 std::vector<double> reference(const Case& c, const std::vector<std::uint16_t>& q, const std::vector<std::uint16_t>& k,
@@ -73,6 +78,7 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
       {"B*H=160 above the SM count, n=130, hd64 fp16", fp16, 2, 80, 300, 130, 64, 10},
       {"[B,S,H,D] strides, n=200, hd128", bf16, 2, 3, 400, 200, 128, 25, true},
       {"5B local sample: n=1350 of 17776, w=391, hd64", bf16, 1, 2, 17776, 1350, 64, 391},
+      {"large scores (q x 4), n=600 of 900, w=150, hd64", bf16, 1, 3, 900, 600, 64, 150, false, 4.f},
   };
   std::random_device seed;
   std::mt19937_64 rng(seed());
@@ -87,7 +93,7 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
       }
       std::normal_distribution<float> normal(0.f, 1.f);
       std::vector<std::uint16_t> q(static_cast<std::size_t>(elements)), k(q.size());
-      for (auto& x : q) x = to_bits(normal(rng), c.dtype);
+      for (auto& x : q) x = to_bits(c.q_scale * normal(rng), c.dtype);
       for (auto& x : k) x = to_bits(normal(rng), c.dtype);
       // Two samples in one launch, as ARM runs them: the case's, and a smaller one with a narrower band.
       Case second = c;
@@ -108,7 +114,7 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
       check_cuda(cudaMemcpy(dq.data, q.data(), q.size() * 2, cudaMemcpyHostToDevice), "copy q");
       check_cuda(cudaMemcpy(dk.data, k.data(), k.size() * 2, cudaMemcpyHostToDevice), "copy k");
       std::deque<DeviceBuffer<std::int64_t>> dsamples;  // a deque: the buffers cannot move
-      std::deque<DeviceBuffer<float>> drecalls;
+      std::deque<DeviceBuffer<float>> drecalls, dmeans;
       BandRecallParams p;
       p.q = dq.data, p.k = dk.data;
       for (int i = 0; i < 3; ++i) p.q_strides[i] = p.k_strides[i] = strides[i];
@@ -118,25 +124,41 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
         const std::size_t rows = static_cast<std::size_t>(c.batch) * c.heads * bands[i]->n;
         dsamples.emplace_back(samples[i].size());
         drecalls.emplace_back(rows);
+        dmeans.emplace_back(static_cast<std::size_t>(c.batch) * c.heads);
         check_cuda(cudaMemcpy(dsamples.back().data, samples[i].data(), samples[i].size() * 8, cudaMemcpyHostToDevice), "copy sample");
         check_cuda(cudaMemset(drecalls.back().data, 0xff, rows * sizeof(float)), "poison");
-        p.samples[i] = {dsamples.back().data, bands[i]->n, bands[i]->half_width, drecalls.back().data};
+        p.samples[i] = {dsamples.back().data, bands[i]->n, bands[i]->half_width, drecalls.back().data, dmeans.back().data};
       }
-      band_recall(p, nullptr);
-      check_cuda(cudaDeviceSynchronize(), "band_recall");
-      for (std::size_t i = 0; i < 2; ++i) {
-        const Case& band = *bands[i];
-        std::vector<float> got(static_cast<std::size_t>(c.batch) * c.heads * band.n);
-        check_cuda(cudaMemcpy(got.data(), drecalls[i].data, got.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy recall");
-        const auto expected = reference(band, q, k, strides, samples[i]);
-        double worst = 0;
-        for (std::size_t r = 0; r < got.size(); ++r) {
-          REQUIRE(std::isfinite(got[r]));
-          worst = std::max(worst, std::abs(static_cast<double>(got[r]) - expected[r]));
+      {
+        for (std::size_t i = 0; i < 2; ++i) {
+          const std::size_t rows = static_cast<std::size_t>(c.batch) * c.heads * bands[i]->n;
+          check_cuda(cudaMemset(drecalls[i].data, 0xff, rows * sizeof(float)), "poison");
+          check_cuda(cudaMemset(dmeans[i].data, 0, static_cast<std::size_t>(c.batch) * c.heads * sizeof(float)), "zero the means");
         }
-        INFO("sample " << i << " (n " << band.n << ", half width " << band.half_width << "): largest |recall - reference| " << worst);
-        CHECK(worst <= 2e-4);
-        if (band.half_width >= band.n) CHECK(*std::min_element(got.begin(), got.end()) >= 1.f - 1e-6f);
+        band_recall(p, nullptr);
+        check_cuda(cudaDeviceSynchronize(), "band_recall");
+        for (std::size_t i = 0; i < 2; ++i) {
+          const Case& band = *bands[i];
+          std::vector<float> got(static_cast<std::size_t>(c.batch) * c.heads * band.n);
+          check_cuda(cudaMemcpy(got.data(), drecalls[i].data, got.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy recall");
+          const auto expected = reference(band, q, k, strides, samples[i]);
+          double worst = 0;
+          for (std::size_t r = 0; r < got.size(); ++r) {
+            REQUIRE(std::isfinite(got[r]));
+            worst = std::max(worst, std::abs(static_cast<double>(got[r]) - expected[r]));
+          }
+          INFO("sample " << i << " (n " << band.n << ", half width " << band.half_width << "): largest |recall - reference| " << worst);
+          CHECK(worst <= kTolerance);
+          // Each slice's mean, which the kernel sums atomically, against the mean of the reference rows.
+          std::vector<float> means(static_cast<std::size_t>(c.batch) * c.heads);
+          check_cuda(cudaMemcpy(means.data(), dmeans[i].data, means.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy means");
+          for (std::size_t slice = 0; slice < means.size(); ++slice) {
+            const auto first = expected.begin() + static_cast<std::ptrdiff_t>(slice * band.n);
+            const double mean = std::accumulate(first, first + band.n, 0.0) / band.n;
+            CHECK(std::abs(static_cast<double>(means[slice]) - mean) <= kTolerance);
+          }
+          if (band.half_width >= band.n) CHECK(*std::min_element(got.begin(), got.end()) >= 1.f - 1e-6f);
+        }
       }
     }
   }
@@ -163,6 +185,9 @@ TEST_CASE("band recall refuses what it cannot run", "[kernels]") {
   p = valid();
   p.sample_count = 2;  // the second sample is unset
   CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("must be positive"));
+  p = valid();
+  p.samples[0].row_recall = nullptr;  // and no slice_mean: nowhere to write
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("null pointer"));
   p = valid();
   p.sample_count = 3;
   CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("sample_count"));
