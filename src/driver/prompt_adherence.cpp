@@ -24,7 +24,7 @@ nlohmann::json table(const std::vector<std::vector<int>>& counts, int classes) {
 
 }  // namespace
 
-void PromptAdherence::add(const pipeline::CheckerFeatureExtractor::Prediction& prediction, const std::string& prompt) {
+void PromptAdherence::add(const pipeline::CheckerFeatureExtractor::Prediction& prediction, const std::string& prompt, const std::string& generation) {
   const auto labels = data::parse_prompt(prompt);
   tally(shape_confusion_, data::kShapeCount, static_cast<std::int64_t>(labels.shape), prediction.shape, "shape");
   tally(colour_confusion_, data::kColourCount, static_cast<std::int64_t>(labels.colour), prediction.colour, "colour");
@@ -32,6 +32,12 @@ void PromptAdherence::add(const pipeline::CheckerFeatureExtractor::Prediction& p
   const bool shape = prediction.shape == static_cast<std::int64_t>(labels.shape);
   const bool colour = prediction.colour == static_cast<std::int64_t>(labels.colour);
   const bool direction = prediction.direction == static_cast<std::int64_t>(labels.direction);
+  readings_.push_back({{"generation", generation},
+                       {"prompt", prompt},
+                       {"shape", std::string(data::word(static_cast<data::Shape>(prediction.shape)))},
+                       {"colour", std::string(data::word(static_cast<data::Colour>(prediction.colour)))},
+                       {"direction", std::string(data::word(static_cast<data::Direction>(prediction.direction)))},
+                       {"shape_probabilities", prediction.shape_probabilities}});
   ++count_;
   shape_ += shape;
   colour_ += colour;
@@ -53,7 +59,8 @@ std::string PromptAdherence::confusion_json() const {
                                     {"columns", "the value the checker reads"},
                                     {"shape", table<data::Shape>(shape_confusion_, data::kShapeCount)},
                                     {"colour", table<data::Colour>(colour_confusion_, data::kColourCount)},
-                                    {"direction", table<data::Direction>(direction_confusion_, data::kDirectionCount)}};
+                                    {"direction", table<data::Direction>(direction_confusion_, data::kDirectionCount)},
+                                    {"generations", readings_}};
   return confusion.dump(2);
 }
 

@@ -258,7 +258,7 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
         }
         if (checker) {
           const auto& text = options.prompts.texts.at(static_cast<std::size_t>(p));
-          with_context(fmt::format("eval.checker on prompt '{}'", text), [&] { adherence.add(checker->predict(frames), text); });
+          with_context(fmt::format("eval.checker on prompt '{}'", text), [&] { adherence.add(checker->predict(frames), text, fmt::format("p{}_s{}", p, seed)); });
         }
       }
     }

@@ -36,8 +36,10 @@ CheckerFeatureExtractor::Prediction CheckerFeatureExtractor::predict(const at::T
   }
   at::NoGradGuard no_grad;
   const auto out = network_->forward(frames.permute({0, 1, 4, 2, 3}).to(device_, at::kFloat));
+  const auto probabilities = at::softmax(out.shape_logits.to(at::kDouble), 1).cpu().contiguous();
+  const double* first = probabilities.data_ptr<double>();
   return {out.shape_logits.argmax(1).item<std::int64_t>(), out.colour_logits.argmax(1).item<std::int64_t>(),
-          out.direction_logits.argmax(1).item<std::int64_t>()};
+          out.direction_logits.argmax(1).item<std::int64_t>(), std::vector<double>(first, first + probabilities.numel())};
 }
 
 }  // namespace astraea::pipeline

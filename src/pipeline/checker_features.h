@@ -10,6 +10,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace astraea::pipeline {
 
@@ -24,6 +25,7 @@ class CheckerFeatureExtractor final : public eval::FeatureExtractor {
 
   struct Prediction {
     std::int64_t shape, colour, direction;  // the data::Shape, Colour, Direction ids
+    std::vector<double> shape_probabilities = {};  // softmax of the shape head, by Shape id
   };
   // frames [1, F, H, W, C] in [0, 1], F, H, W the checker's. Throws astraea::Error naming both
   // sizes when they differ.

@@ -46,7 +46,7 @@ TEST_CASE("prompt adherence counts each attribute and the clips right on all thr
   adherence.add({0, 0, 0}, "a red square moves left quickly on a striped background");
   adherence.add({1, 0, 0}, "a red square moves left quickly on a striped background");
   adherence.add({1, 2, 3}, "a blue circle moves down slowly on a black background");
-  adherence.add({1, 2, 2}, "a blue circle moves down slowly on a black background");
+  adherence.add({1, 2, 2, {0.1, 0.6, 0.1, 0.1, 0.1}}, "a blue circle moves down slowly on a black background", "p3_s42");
   std::map<std::string, double> m;
   for (const auto& metric : adherence.metrics()) m[metric.name] = metric.value;
   CHECK(m.at("checker_shape_accuracy") == Approx(0.75));
@@ -61,6 +61,13 @@ TEST_CASE("prompt adherence counts each attribute and the clips right on all thr
   CHECK(confusion["shape"]["counts"][1] == nlohmann::json({0, 2, 0, 0, 0}));
   CHECK(confusion["direction"]["counts"][3] == nlohmann::json({0, 0, 1, 1}));  // two "down": one read as "up"
   CHECK(confusion["colour"]["counts"][2][2] == 2);
+  // Each clip's reading, in the order added, named and with the shape head's probabilities.
+  REQUIRE(confusion["generations"].size() == 4);
+  CHECK(confusion["generations"][1]["shape"] == "circle");
+  CHECK(confusion["generations"][1]["prompt"] == "a red square moves left quickly on a striped background");
+  CHECK(confusion["generations"][3]["generation"] == "p3_s42");
+  CHECK(confusion["generations"][3]["direction"] == "up");
+  CHECK(confusion["generations"][3]["shape_probabilities"] == nlohmann::json({0.1, 0.6, 0.1, 0.1, 0.1}));
   CHECK_THROWS_WITH(adherence.add({7, 0, 0}, "a red square moves left quickly on a striped background"),
                     Catch::Contains("the checker read shape class 7, outside [0, 5)"));
 }
