@@ -25,6 +25,7 @@ StudyOptions decode_study(Reader r) {
   o.warmup = static_cast<int>(r.integer("warmup", o.warmup, 0, 1000));
   o.repeats = positive_int(r, "repeats", o.repeats);
   o.profile_step = static_cast<int>(r.integer("profile_step", o.profile_step, -1, kIntMax));
+  o.threads = static_cast<int>(r.integer("threads", o.threads, 0, kIntMax));
   r.finish();
   return o;
 }

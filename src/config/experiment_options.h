@@ -20,6 +20,9 @@ struct StudyOptions {
   // >= 0: the first timed generation traces this denoising step (Kineto; trace_step<N>.json in the
   // trial's output directory, rank 0's only); that step's time includes the profiler's overhead.
   int profile_step = -1;
+  // > 0: LibTorch's intra-op threads while the trial runs (restored after); 0: LibTorch's default,
+  // one per core. One thread times small models steadily on a busy or shared CPU.
+  int threads = 0;
 };
 
 // CogVideoX-family transformer hyper-parameters; names follow diffusers' config.json.

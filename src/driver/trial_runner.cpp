@@ -23,6 +23,7 @@
 #include "pipeline/vae_decoder.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
 #include <algorithm>
@@ -112,6 +113,23 @@ bool needs_dense_reference(const config::ExperimentOptions& options) {
 
 namespace {
 
+// study.threads for the trial's lifetime: LibTorch's intra-op thread count, restored after.
+class IntraOpThreads {
+ public:
+  explicit IntraOpThreads(int threads) : before_(at::get_num_threads()), set_(threads > 0) {
+    if (set_) at::set_num_threads(threads);
+  }
+  ~IntraOpThreads() {
+    if (set_) at::set_num_threads(before_);
+  }
+  IntraOpThreads(const IntraOpThreads&) = delete;
+  IntraOpThreads& operator=(const IntraOpThreads&) = delete;
+
+ private:
+  int before_;
+  bool set_;
+};
+
 results::Artifact artifact_of(const std::string& kind, const std::filesystem::path& file) {
   return {kind, file.filename().string(), file.string(), sha256_file_hex(file), static_cast<std::int64_t>(std::filesystem::file_size(file))};
 }
@@ -161,6 +179,7 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
                       TrialRanks ranks) {
   if (options.has_search && options.search.evaluator == "synthetic") return run_synthetic_trial(options);
   check_runnable(options);
+  const IntraOpThreads threads(options.study.threads);
   const auto device = pick_device(options.model.device);
   const auto dtype = pick_dtype(options.model.dtype);
   const auto shape = latent_shape(options);

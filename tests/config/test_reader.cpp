@@ -139,6 +139,10 @@ TEST_CASE("the embedded model's configs decode; world prompts come from the worl
   CHECK(quickstart.model.pixel_space);
   CHECK(quickstart.model.text_encoder == "learned");
   CHECK(quickstart.prompts.texts.size() == 2);
+  CHECK(quickstart.study.threads == 0);
+  CHECK(astraea::config::decode_experiment(load("experiments/quickstart.yaml", {"+study.threads=1"})).study.threads == 1);
+  REQUIRE_THROWS_WITH(astraea::config::decode_experiment(load("experiments/quickstart.yaml", {"+study.threads=-2"})),
+                      Catch::Contains("study.threads"));
   const auto world = astraea::config::decode_experiment(load("experiments/quickstart.yaml", {"prompts=world100"}));
   REQUIRE(world.prompts.texts.size() == 100);
   CHECK(world.prompts.texts[0].starts_with("a "));
