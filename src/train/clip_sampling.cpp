@@ -21,14 +21,18 @@ void validate_shape_weights(const std::vector<double>& weights) {
   if (std::accumulate(weights.begin(), weights.end(), 0.0) <= 0.0) fail(ErrorKind::kConfig, "train.shape_weights: every weight is 0");
 }
 
-at::Tensor draw_clip_indices(const at::Tensor& shape_ids, const std::vector<double>& weights, std::int64_t batch) {
-  const auto long_options = at::TensorOptions().dtype(at::kLong).device(shape_ids.device());
-  if (weights.empty()) return at::randint(shape_ids.size(0), {batch}, long_options);
+at::Tensor clip_weights(const at::Tensor& shape_ids, const std::vector<double>& weights) {
+  if (weights.empty()) return {};
   validate_shape_weights(weights);
   const auto table = at::tensor(weights, at::kDouble).to(at::TensorOptions().dtype(at::kFloat).device(shape_ids.device()));
-  const auto per_clip = table.index_select(0, shape_ids);
+  auto per_clip = table.index_select(0, shape_ids);
   if (!(per_clip.sum().item<float>() > 0.0f)) fail(ErrorKind::kConfig, "train.shape_weights: no clip of the dataset has a positive weight");
-  return at::multinomial(per_clip, batch, /*replacement=*/true);
+  return per_clip;
+}
+
+at::Tensor draw_clip_indices(const at::Tensor& weights, std::int64_t clip_count, std::int64_t batch, c10::Device device) {
+  if (!weights.defined()) return at::randint(clip_count, {batch}, at::TensorOptions().dtype(at::kLong).device(device));
+  return at::multinomial(weights, batch, /*replacement=*/true);
 }
 
 }  // namespace astraea::train

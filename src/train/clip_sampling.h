@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <cstdint>
 #include <vector>
@@ -16,10 +17,14 @@ namespace astraea::train {
 // astraea::Error (kConfig) naming the field otherwise.
 void validate_shape_weights(const std::vector<double>& weights);
 
-// `batch` clip indices drawn with replacement, on the device of `shape_ids` ([N] int64, each
-// clip's shape id): uniform over [0, N) when `weights` is empty, otherwise clip i with
-// probability weights[shape_ids[i]] / sum_j weights[shape_ids[j]]. Throws astraea::Error when no
-// clip has a positive weight.
-at::Tensor draw_clip_indices(const at::Tensor& shape_ids, const std::vector<double>& weights, std::int64_t batch);
+// Each clip's sampling weight, weights[shape_ids[i]], as float on the device of `shape_ids`
+// ([N] int64); an undefined tensor when `weights` is empty (uniform). Made once per dataset, so
+// drawing a batch costs no host sync. Throws astraea::Error for invalid weights, or when no clip
+// of the dataset has a positive weight.
+at::Tensor clip_weights(const at::Tensor& shape_ids, const std::vector<double>& weights);
+
+// `batch` clip indices of [0, clip_count) drawn with replacement on `device`: uniform when
+// `weights` is undefined, otherwise clip i with probability weights[i] / sum(weights).
+at::Tensor draw_clip_indices(const at::Tensor& weights, std::int64_t clip_count, std::int64_t batch, c10::Device device);
 
 }  // namespace astraea::train

@@ -81,7 +81,7 @@ class VditTask final : public TrainingTask {
     clips_ = (dataset.clips * 2 - 1).to(device);
     token_ids_ = dataset.token_ids.to(device);
     background_ids_ = dataset.background_ids.to(device);
-    shape_ids_ = dataset.shape_ids.to(device);
+    clip_weights_ = clip_weights(dataset.shape_ids.to(device), options.train.shape_weights);
     background_table_ = background_table(world.height).to(device);
     empty_prompt_ = dataset.empty_prompt.to(device);
     alpha_bar_ = alpha_bar_table(pipeline::NoiseSchedule(schedule_options(options))).to(device);
@@ -103,7 +103,7 @@ class VditTask final : public TrainingTask {
   at::Tensor loss(int, std::map<std::string, double>&) override {
     const auto long_options = at::TensorOptions().dtype(at::kLong).device(device_);
     const std::int64_t batch = options_.train.batch_size;
-    const auto index = draw_clip_indices(shape_ids_, options_.train.shape_weights, batch);
+    const auto index = draw_clip_indices(clip_weights_, clips_.size(0), batch, device_);
     const auto x0 = clips_.index_select(0, index);
     auto ids = token_ids_.index_select(0, index);
     const auto dropped = at::rand({batch, 1}, at::TensorOptions().device(device_)) < options_.train.cfg_dropout;
@@ -132,7 +132,7 @@ class VditTask final : public TrainingTask {
   torch::nn::Embedding embedding_{nullptr};
   c10::Device device_;
   attention::DenseAccelerator accelerator_;
-  at::Tensor clips_, token_ids_, shape_ids_, background_ids_, background_table_, empty_prompt_, alpha_bar_;
+  at::Tensor clips_, token_ids_, clip_weights_, background_ids_, background_table_, empty_prompt_, alpha_bar_;
   std::optional<model::RotaryEmbedding> rope_;
 };
 

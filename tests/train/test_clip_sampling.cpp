@@ -17,7 +17,8 @@ at::Tensor planted_shapes() { return at::tensor({0, 1, 1, 2, 2, 2, 3, 3, 3, 3}, 
 
 TEST_CASE("no weights draw clips uniformly", "[train][clip_sampling]") {
   at::manual_seed(3);
-  const auto index = train::draw_clip_indices(planted_shapes(), {}, 40000);
+  CHECK_FALSE(train::clip_weights(planted_shapes(), {}).defined());
+  const auto index = train::draw_clip_indices(at::Tensor(), 10, 40000, at::kCPU);
   REQUIRE(index.sizes() == at::IntArrayRef({40000}));
   CHECK(index.min().item<std::int64_t>() >= 0);
   CHECK(index.max().item<std::int64_t>() <= 9);
@@ -32,7 +33,7 @@ TEST_CASE("a shape's weight scales the chance of its clips", "[train][clip_sampl
   const std::vector<double> weights = {1.0, 1.0, 1.0, 3.0, 1.0};
   const auto shapes = planted_shapes();
   const std::int64_t draws = 60000;
-  const auto drawn = shapes.index_select(0, train::draw_clip_indices(shapes, weights, draws));
+  const auto drawn = shapes.index_select(0, train::draw_clip_indices(train::clip_weights(shapes, weights), 10, draws, at::kCPU));
   const auto share = at::bincount(drawn, {}, 5).to(at::kDouble) / static_cast<double>(draws);
   CHECK(share[0].item<double>() == Approx(1.0 / 18).margin(0.006));
   CHECK(share[1].item<double>() == Approx(2.0 / 18).margin(0.006));
@@ -44,7 +45,7 @@ TEST_CASE("a shape's weight scales the chance of its clips", "[train][clip_sampl
 TEST_CASE("a zero weight never draws its shape", "[train][clip_sampling]") {
   at::manual_seed(5);
   const auto shapes = planted_shapes();
-  const auto drawn = shapes.index_select(0, train::draw_clip_indices(shapes, {0.0, 0.0, 0.0, 1.0, 0.0}, 5000));
+  const auto drawn = shapes.index_select(0, train::draw_clip_indices(train::clip_weights(shapes, {0.0, 0.0, 0.0, 1.0, 0.0}), 10, 5000, at::kCPU));
   CHECK(drawn.eq(3).all().item<bool>());
 }
 
@@ -54,5 +55,6 @@ TEST_CASE("bad shape weights are refused with the field named", "[train][clip_sa
   CHECK_THROWS_WITH(train::validate_shape_weights({1.0, -1.0, 1.0, 1.0, 1.0}), Contains("train.shape_weights[1]"));
   CHECK_THROWS_WITH(train::validate_shape_weights({0.0, 0.0, 0.0, 0.0, 0.0}), Contains("every weight is 0"));
   // Only crosses weigh anything, and the planted dataset has none.
-  CHECK_THROWS_WITH(train::draw_clip_indices(planted_shapes(), {0.0, 0.0, 0.0, 0.0, 1.0}, 8), Contains("no clip"));
+  CHECK_THROWS_WITH(train::clip_weights(planted_shapes(), {0.0, 0.0, 0.0, 0.0, 1.0}), Contains("no clip"));
+  CHECK_THROWS_WITH(train::clip_weights(planted_shapes(), {1.0, 2.0}), Contains("expected 5"));
 }
