@@ -31,6 +31,10 @@ namespace astraea::attention {
 // (0..N-1) per batch element.
 struct RowSelection {
   at::Tensor indices;
+  // Optional, made once by the selecting accelerator: indices + b * tokens flattened to [B * k],
+  // the same rows of a [B * tokens, ...] view (token_rows.h gathers and scatters through it).
+  at::Tensor flat;
+  std::int64_t tokens = 0;  // the N that `flat` was made for
   bool all() const { return !indices.defined(); }
 };
 

@@ -1,6 +1,7 @@
 #include "attention/astraea_accelerator.h"
 
 #include "attention/kernel_bridge.h"
+#include "attention/token_rows.h"
 
 #include "core/error.h"
 
@@ -18,8 +19,55 @@ namespace {
 constexpr std::int64_t kChunkScoreElements = std::int64_t{1} << 26;
 constexpr std::int64_t kMaxChunkRows = 1024;
 
-// [B, k] indices -> [B, k, D] for gather/scatter along the token dimension.
-at::Tensor token_index(const at::Tensor& idx, std::int64_t width) { return idx.unsqueeze(-1).expand({idx.size(0), idx.size(1), width}); }
+// The selection score on the CPU for float32 tensors: the same formula as the tensor expression
+// in AstraeaAccelerator::scores (and the same float32 distances), with the normalisation and the
+// staleness term in one pass per batch element instead of twenty-odd small operations, which
+// dominate selection at laptop sizes.
+at::Tensor cpu_scores(const at::Tensor& video, const at::Tensor& x_last, const at::Tensor& lse_prev, const at::Tensor& n_skip, double w_alpha,
+                      double w_beta) {
+  const auto delta = row_distance(video, x_last).contiguous();  // float32 [B, n]
+  const auto lse = lse_prev.contiguous(), skips = n_skip.contiguous();
+  const std::int64_t batch = delta.size(0), n = delta.size(1);
+  auto out = at::empty({batch, n}, delta.options().dtype(at::kDouble));
+  const float* dp = delta.data_ptr<float>();
+  const float* ep = lse.data_ptr<float>();
+  const std::int32_t* sp = skips.data_ptr<std::int32_t>();
+  double* op = out.data_ptr<double>();
+  for (std::int64_t b = 0; b < batch; ++b) {
+    double low = INFINITY, high = -INFINITY;
+    for (std::int64_t row = b * n; row < (b + 1) * n; ++row) {
+      op[row] = static_cast<double>(ep[row]) * static_cast<double>(dp[row]);
+      low = std::min(low, op[row]);
+      high = std::max(high, op[row]);
+    }
+    const double range = high - low;
+    for (std::int64_t row = b * n; row < (b + 1) * n; ++row) {
+      const double normalised = range > 0 ? (op[row] - low) / range : 0.0;
+      op[row] = w_alpha * normalised + w_beta * std::exp(static_cast<double>(sp[row]));
+    }
+  }
+  return out;
+}
+
+// The `k` highest of each row of CPU scores [B, n] (ties to the lower index), ascending: what
+// topk then sort give, by partial selection over n indices instead of two sorting operations.
+at::Tensor cpu_top_rows(const at::Tensor& scores, std::int64_t k) {
+  const auto s = scores.contiguous();
+  const std::int64_t batch = s.size(0), n = s.size(1);
+  auto out = at::empty({batch, k}, s.options().dtype(at::kLong));
+  const double* sp = s.data_ptr<double>();
+  std::int64_t* op = out.data_ptr<std::int64_t>();
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const double* row = sp + b * n;
+    std::iota(order.begin(), order.end(), std::int64_t{0});
+    const auto higher = [row](std::int64_t i, std::int64_t j) { return row[i] > row[j] || (row[i] == row[j] && i < j); };
+    std::nth_element(order.begin(), order.begin() + k, order.end(), higher);
+    std::sort(order.begin(), order.begin() + k);
+    std::copy(order.begin(), order.begin() + k, op + b * k);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -89,6 +137,9 @@ std::vector<std::int64_t> AstraeaAccelerator::rows_per_slice(std::int64_t video_
 
 at::Tensor AstraeaAccelerator::scores(const LayerState& s, const at::Tensor& video, TokenRange slice) const {
   const auto part = [&](const at::Tensor& t) { return t.slice(1, slice.begin, slice.end); };
+  if (video.device().is_cpu() && video.scalar_type() == at::kFloat && s.x_in_last.scalar_type() == at::kFloat) {
+    return cpu_scores(part(video), part(s.x_in_last), part(s.lse_prev), part(s.n_skip), settings_.w_alpha, settings_.w_beta);
+  }
   const auto delta = row_distance(part(video), part(s.x_in_last)).to(at::kDouble);  // [B, n]
   const auto significance = part(s.lse_prev).to(at::kDouble) * delta;
   const auto low = std::get<0>(significance.min(1, /*keepdim=*/true));
@@ -142,13 +193,15 @@ RowSelection AstraeaAccelerator::select_rows(int layer, const at::Tensor& video)
   std::vector<at::Tensor> picked;
   for (int p = 0; p < settings_.selection_shards; ++p) {
     const auto slice = even_slice(tokens, p, settings_.selection_shards);
-    const auto top = std::get<1>(scores(s, video, slice).topk(rows[static_cast<std::size_t>(p)], 1));
-    picked.push_back(std::get<0>(top.sort(1)) + slice.begin);
+    const auto k_here = rows[static_cast<std::size_t>(p)];
+    const auto slice_scores = scores(s, video, slice);
+    const auto ascending = slice_scores.is_cpu() && k_here > 0 ? cpu_top_rows(slice_scores, k_here)
+                                                                : std::get<0>(std::get<1>(slice_scores.topk(k_here, 1)).sort(1));
+    picked.push_back(slice.begin == 0 ? ascending : ascending + slice.begin);
   }
   const auto idx = picked.size() == 1 ? picked.front() : at::cat(picked, 1);
-  const auto where = token_index(idx, video.size(2));
-  s.x_in_last = s.x_in_last.scatter(1, where, at::gather(video, 1, where));
-  s.selection = RowSelection{idx};
+  s.selection = selection_of(idx, tokens);
+  s.x_in_last = scatter_rows(s.x_in_last, s.selection, gather_rows(video, s.selection));
   return s.selection;
 }
 
@@ -178,7 +231,7 @@ void AstraeaAccelerator::record_lse(int layer, const at::Tensor& lse, const Vide
   } else {
     TORCH_CHECK(video_lse.sizes() == rows.indices.sizes(), "astraea attention (layer ", layer, "): ", video_lse.size(1), " video rows for ",
                 rows.indices.size(1), " selected tokens");
-    s.lse_prev = s.lse_prev.scatter(1, rows.indices, video_lse);
+    s.lse_prev = scatter_rows(s.lse_prev, rows, video_lse);
   }
 }
 
@@ -198,8 +251,10 @@ at::Tensor AstraeaAccelerator::finish_block(int layer, const RowSelection& rows,
                   video_out.size(2) == s.cache_out.size(2),
               "astraea finish_block (layer ", layer, "): output ", video_out.sizes(), " does not match ", idx.sizes(), " selected rows");
   // Out of place: a cache tensor, once handed out, is never written again.
-  s.cache_out = s.cache_out.scatter(1, token_index(idx, video_out.size(2)), video_out.to(s.cache_out.scalar_type()));
-  s.n_skip = (s.n_skip + 1).scatter_(1, idx, 0);
+  s.cache_out = scatter_rows(s.cache_out, rows, video_out);
+  auto skips = s.n_skip + 1;
+  skips.view({-1}).index_fill_(0, flat_rows(rows, skips.size(1)), 0);
+  s.n_skip = skips;
   return s.cache_out;
 }
 

@@ -26,6 +26,7 @@ StudyOptions decode_study(Reader r) {
   o.repeats = positive_int(r, "repeats", o.repeats);
   o.profile_step = static_cast<int>(r.integer("profile_step", o.profile_step, -1, kIntMax));
   o.threads = static_cast<int>(r.integer("threads", o.threads, 0, kIntMax));
+  o.paired_dense = r.boolean("paired_dense", o.paired_dense);
   r.finish();
   return o;
 }

@@ -23,6 +23,10 @@ struct StudyOptions {
   // > 0: LibTorch's intra-op threads while the trial runs (restored after); 0: LibTorch's default,
   // one per core. One thread times small models steadily on a busy or shared CPU.
   int threads = 0;
+  // A sparse trial also times a dense generation before each of its own (same process, same
+  // prompt and seed, alternating): paired_dense_latency_ms and paired_speedup, the median of the
+  // per-pair ratios, which the Pareto table prefers to a ratio across trials run minutes apart.
+  bool paired_dense = false;
 };
 
 // CogVideoX-family transformer hyper-parameters; names follow diffusers' config.json.

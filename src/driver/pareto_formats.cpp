@@ -33,8 +33,13 @@ Cells cells_of(const ParetoTable& t, bool plus_minus_ascii) {
 }
 
 std::string footer(const ParetoTable& t) {
-  return fmt::format("hypervolume {:.6g} in (latency ms, {} loss) against reference point ({:.6g}, {:.6g}); {} trial(s) without the metrics left out",
-                     t.hypervolume, t.quality_metric, t.reference_point[0], t.reference_point[1], t.skipped);
+  auto text = fmt::format("hypervolume {:.6g} in (latency ms, {} loss) against reference point ({:.6g}, {:.6g}); {} trial(s) without the metrics left out",
+                          t.hypervolume, t.quality_metric, t.reference_point[0], t.reference_point[1], t.skipped);
+  if (t.paired > 0) {
+    text += fmt::format("; speedup of {} row(s) paired: the median ratio to dense generations timed alternately with the trial's own "
+                        "(study.paired_dense), and the front uses the dense row's latency / that speedup", t.paired);
+  }
+  return text;
 }
 
 std::string markdown(const ParetoTable& t) {
@@ -110,6 +115,7 @@ std::string json(const ParetoTable& t) {
                     {"latency_ms", r.latency_ms},
                     {"latency_spread_ms", r.latency_spread_ms},
                     {"speedup", number_json(r.speedup)},
+                    {"speedup_paired", r.paired},
                     {"quality", number_json(r.quality)},
                     {"quality_proxy_delta_pct", r.quality_proxy_delta_pct ? number_json(*r.quality_proxy_delta_pct) : nullptr},
                     {"on_front", r.on_front},

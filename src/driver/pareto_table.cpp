@@ -102,6 +102,11 @@ ParetoTable build_pareto_table(const results::Store& store, std::int64_t study_i
     row.latency_spread_ms = metric_of(t, "latency_spread_ms").value_or(0.0);
     row.quality = quality.value_or(std::nan(""));
     row.quality_proxy_delta_pct = metric_of(t, "quality_proxy_delta_pct");
+    if (const auto paired = metric_of(t, "paired_speedup"); paired && !dense) {
+      row.speedup = *paired;
+      row.paired = true;
+      ++table.paired;
+    }
     table.rows.push_back(std::move(row));
   }
   if (table.rows.empty()) {
@@ -111,13 +116,18 @@ ParetoTable build_pareto_table(const results::Store& store, std::int64_t study_i
   // The first dense row is the baseline; further dense rows (other seeds) stay ordinary rows.
   const auto dense_it = std::find_if(table.rows.begin(), table.rows.end(), [](const ParetoRow& r) { return r.dense; });
   const double dense_latency = dense_it != table.rows.end() ? dense_it->latency_ms : std::nan("");
-  for (auto& r : table.rows) r.speedup = dense_latency / r.latency_ms;
+  for (auto& r : table.rows) {
+    if (!r.paired) r.speedup = dense_latency / r.latency_ms;
+  }
+  // The latency a row competes with: a paired row's is the dense row's latency over its speedup
+  // (its own measured latency when there is no dense row to scale).
+  const auto front_latency = [&](const ParetoRow& r) { return r.paired && !std::isnan(dense_latency) ? dense_latency / r.speedup : r.latency_ms; };
 
   search::Objectives objectives;
   for (const auto& r : table.rows) {
     double loss = table.quality_higher_is_better ? -r.quality : r.quality;
     if (r.dense && std::isnan(loss)) loss = table.quality_higher_is_better ? -INFINITY : 0.0;
-    objectives.push_back({r.latency_ms, loss});
+    objectives.push_back({front_latency(r), loss});
   }
   const auto fronts = search::fast_non_dominated_sort(objectives);
   for (std::size_t rank = 0; rank < fronts.size(); ++rank) {
@@ -148,9 +158,9 @@ ParetoTable build_pareto_table(const results::Store& store, std::int64_t study_i
     baseline = *dense_it;
     table.rows.erase(dense_it);
   }
-  std::stable_sort(table.rows.begin(), table.rows.end(), [](const ParetoRow& a, const ParetoRow& b) {
+  std::stable_sort(table.rows.begin(), table.rows.end(), [&](const ParetoRow& a, const ParetoRow& b) {
     if (a.rank != b.rank) return a.rank < b.rank;
-    return a.latency_ms < b.latency_ms;
+    return front_latency(a) < front_latency(b);
   });
   if (baseline) table.rows.insert(table.rows.begin(), *baseline);
   return table;

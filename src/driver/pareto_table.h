@@ -18,7 +18,10 @@ struct ParetoRow {
   bool dense = false;               // the dense baseline (method=dense) of the study
   double latency_ms = 0.0;          // median over the trial's generations
   double latency_spread_ms = 0.0;   // half the range over them
-  double speedup = 0.0;             // dense latency / latency; NaN without a dense row
+  // paired_speedup when the trial timed dense alongside itself (study.paired_dense), else the
+  // dense row's latency / latency; NaN without either.
+  double speedup = 0.0;
+  bool paired = false;
   double quality = 0.0;             // the quality metric as recorded
   std::optional<double> quality_proxy_delta_pct;
   bool on_front = false;
@@ -33,10 +36,12 @@ struct ParetoTable {
   std::vector<ParetoRow> rows;  // the dense row first, then by rank and latency
   // Hypervolume of the front in (latency ms, quality loss) against `reference_point`: 1.05 x the
   // dense latency (else the slowest row) and 1.05 x the worst quality loss of any row. Quality
-  // loss is the metric itself when lower is better, else its negation.
+  // loss is the metric itself when lower is better, else its negation. A paired row's latency in
+  // the front, the ranks and the hypervolume is the dense row's latency / its paired speedup.
   double hypervolume = 0.0;
   std::array<double, 2> reference_point{};
   int skipped = 0;  // complete trials without the latency or quality metric
+  int paired = 0;   // rows whose speedup is paired
 };
 
 // Builds the table; `quality_metric` empty picks the study's search fitness, else the first of

@@ -173,6 +173,12 @@ TimedGeneration timed_generation(model::CogVideoXTransformer3D& transformer, con
   return out;
 }
 
+double total_ms(const pipeline::GenerationResult& generated) {
+  double total = 0;
+  for (const double ms : generated.step_ms) total += ms;
+  return total;
+}
+
 }  // namespace
 
 TrialResult run_trial(const config::ExperimentOptions& options, const std::filesystem::path& output_dir, const ReferenceOutputs* reference,
@@ -220,14 +226,23 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
   std::int64_t peak = 0;
   const std::size_t generations = static_cast<std::size_t>(prompt_count) * options.prompts.seeds.size();
   const int repeats = options.study.repeats;
+  // study.paired_dense: a dense generation of the same request before each of the method's.
+  std::optional<config::ExperimentOptions> paired;
+  if (options.study.paired_dense && options.method.name != "dense") {
+    paired = options;
+    paired->method = config::MethodOptions{};
+  }
+  const std::size_t per_generation = paired ? 2 : 1;
   ProgressBar progress("generating", (generations * static_cast<std::size_t>(repeats) + static_cast<std::size_t>(options.study.warmup)) *
-                                         static_cast<std::size_t>(options.sampler.steps));
+                                         per_generation * static_cast<std::size_t>(options.sampler.steps));
   // Warm-up generations (first prompt and seed) fill caches and pick kernels; never timed.
   for (int w = 0; w < options.study.warmup; ++w) {
     const auto request = generation_request(options, shape, embeddings.prompts.slice(0, 0, 1), embeddings.negative.slice(0, 0, 1),
                                             static_cast<std::uint64_t>(options.prompts.seeds.front()));
+    if (paired) timed_generation(transformer, *paired, request, device, &progress, nullptr, ranks.communicator);
     timed_generation(transformer, options, request, device, &progress, nullptr, ranks.communicator);
   }
+  std::vector<double> paired_totals, paired_ratios;
   for (std::int64_t p = 0; p < prompt_count; ++p) {
     for (const auto seed : options.prompts.seeds) {
       const auto request = generation_request(options, shape, embeddings.prompts.slice(0, p, p + 1), embeddings.negative.slice(0, p, p + 1),
@@ -241,6 +256,10 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
           this_request.profile_step = options.study.profile_step;
           this_request.profile_trace = output_dir / fmt::format("trace_step{}.json", options.study.profile_step);
         }
+        if (paired) {
+          const auto dense = timed_generation(transformer, *paired, request, device, &progress, nullptr, ranks.communicator);
+          paired_totals.push_back(total_ms(dense.generated));
+        }
         auto timed = timed_generation(transformer, options, this_request, device, &progress, first ? &result.metrics : nullptr, ranks.communicator);
         if (!this_request.profile_trace.empty()) result.artifacts.push_back(artifact_of("trace", this_request.profile_trace));
         generated = std::move(timed.generated);
@@ -250,6 +269,7 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
           total += generated.step_ms[s];
         }
         totals.push_back(total);
+        if (paired) paired_ratios.push_back(paired_totals.back() / total);
         peak = std::max(peak, generated.peak_memory_bytes);
         if (attention_per_layer.size() < timed.attention_layer_ms.size()) attention_per_layer.resize(timed.attention_layer_ms.size());
         for (std::size_t l = 0; l < timed.attention_layer_ms.size(); ++l) attention_per_layer[l].push_back(timed.attention_layer_ms[l]);
@@ -294,6 +314,12 @@ TrialResult run_trial(const config::ExperimentOptions& options, const std::files
     result.metrics.push_back({"attention_ms", static_cast<std::int64_t>(l), ms});
   }
   result.metrics.push_back({"attention_total_ms", 0, attention_total});
+  if (paired) {
+    result.metrics.push_back({"paired_dense_latency_ms", 0, median(paired_totals)});
+    result.metrics.push_back({"paired_speedup", 0, median(paired_ratios)});
+    const auto [low, high] = std::minmax_element(paired_ratios.begin(), paired_ratios.end());
+    result.metrics.push_back({"paired_speedup_spread", 0, (*high - *low) / 2.0});
+  }
   result.metrics.push_back({"timed_generations", 0, static_cast<double>(totals.size())});
   result.metrics.push_back({"peak_memory_bytes", 0, static_cast<double>(peak)});
   result.metrics.push_back({"generations", 0, static_cast<double>(generations)});

@@ -1,6 +1,7 @@
 #include "model/cogvideox_block.h"
 
 #include "attention/kernel_bridge.h"
+#include "attention/token_rows.h"
 #include "model/layer_norm.h"
 
 #include <ATen/ATen.h>
@@ -23,11 +24,6 @@ template <class F>
 auto region(const char* name, F&& f) {
   RECORD_USER_SCOPE(name);
   return std::forward<F>(f)();
-}
-
-// x [B, N, D] gathered at idx [B, k] -> [B, k, D].
-at::Tensor gather_tokens(const at::Tensor& x, const at::Tensor& idx) {
-  return at::gather(x, 1, idx.unsqueeze(-1).expand({idx.size(0), idx.size(1), x.size(2)}));
 }
 
 }  // namespace
@@ -71,6 +67,19 @@ at::Tensor JointAttentionImpl::normed_heads(torch::nn::LayerNormImpl& norm, cons
 void JointAttentionImpl::rotate_video_rows(at::Tensor& x, const RotaryEmbedding& rope, const at::Tensor& row_index, int text_tokens) const {
   // x: [B, h, L + k, d]; rows L.. are video tokens (all of them, or those in row_index). Rotated in place.
   auto video = x.slice(2, text_tokens);
+  if (x.scalar_type() == at::kFloat && x.stride(3) == 1 && x.size(3) % 2 == 0) {
+    // float32: each pair (2i, 2i+1) is a complex number and the rotation a complex product, done
+    // in place in one operation (per-row tables picked first when only some rows are present).
+    const auto to_complex = [&](const at::Tensor& t) {
+      const auto half = t.to(x.device()).slice(1, 0, t.size(1), 2);
+      return at::complex(half, rope.sin.to(x.device()).slice(1, 0, t.size(1), 2));
+    };
+    auto table = to_complex(rope.cos);  // [N, d/2] complex64
+    table = row_index.defined() ? table.index_select(0, row_index.flatten()).view({row_index.size(0), 1, row_index.size(1), table.size(1)})
+                                : table.unsqueeze(0).unsqueeze(0);
+    at::view_as_complex(video.view({video.size(0), video.size(1), video.size(2), video.size(3) / 2, 2})).mul_(table);
+    return;
+  }
   if (!row_index.defined()) {
     // A few heads at a time: the float32 temporaries stay a fraction of the tensor's size.
     const RotaryEmbedding table{rope.cos.to(x.device()), rope.sin.to(x.device())};
@@ -160,7 +169,7 @@ CogVideoXBlockImpl::Output CogVideoXBlockImpl::forward(const at::Tensor& video, 
                                                        attention::Accelerator& accelerator) {
   const int64_t text_tokens = text.size(1);
   const auto rows = region("block.select_rows", [&] { return accelerator.select_rows(layer_, video); });
-  auto select = [&](const at::Tensor& t) { return rows.all() ? t : gather_tokens(t, rows.indices); };
+  auto select = [&](const at::Tensor& t) { return rows.all() ? t : attention::gather_rows(t, rows); };
 
   at::Tensor hidden, context;
   {

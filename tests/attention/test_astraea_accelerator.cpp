@@ -258,6 +258,49 @@ TEST_CASE("planted high-change tokens are selected first", "[attention][astraea]
   CHECK(at::equal(astraea.x_in_last(0).index({keep}), video0.index({keep})));
 }
 
+TEST_CASE("the CPU's one-pass float32 scores select what the tensor expression selects", "[attention][astraea]") {
+  // Reference: the same steps with the video in float64, which takes the tensor expression (the
+  // float32 path takes the fused loop); distances are float32 in both, so the scores agree to
+  // rounding and, with random inputs, the selections exactly. Two slices exercise the offsets.
+  constexpr std::int64_t kBatch = 2, kTokens = 64, kWidth = 16, kText = 3, kHeads = 2, kHeadDim = 8;
+  constexpr int kSteps = 5;
+  const attention::VideoLayout layout{kText, 1, 8, 8};
+  at::manual_seed(12);
+  std::vector<at::Tensor> videos, queries;
+  for (int step = 0; step < kSteps; ++step) {
+    videos.push_back(at::randn({kBatch, kTokens, kWidth}));
+    queries.push_back(at::randn({kBatch, kHeads, kText + kTokens, kHeadDim}));
+  }
+  const auto kv = at::randn({kBatch, kHeads, kText + kTokens, kHeadDim});
+  auto selections = [&](at::ScalarType dtype) {
+    auto s = settings({1.0, 0.3, 0.5, 0.3, 0.2});
+    s.selection_shards = 2;
+    AstraeaAccelerator astraea(s);
+    std::vector<at::Tensor> picked;
+    for (int step = 0; step < kSteps; ++step) {
+      astraea.begin_step(step, kSteps);
+      const auto video = videos[static_cast<std::size_t>(step)].to(dtype);
+      const auto rows = astraea.select_rows(0, video);
+      const auto& all_q = queries[static_cast<std::size_t>(step)];
+      // Each batch element's text rows and its own selected rows.
+      const auto q = rows.all() ? all_q
+                                : at::cat({all_q.slice(2, 0, kText),
+                                           all_q.slice(2, kText).gather(2, rows.indices.view({kBatch, 1, -1, 1}).expand({kBatch, kHeads, -1, kHeadDim}))},
+                                          2);
+      astraea.attention(0, q, kv, kv, layout, rows);
+      astraea.finish_block(0, rows, rows.all() ? video : gather_rows(video, rows.indices));
+      if (!rows.all()) picked.push_back(rows.indices);
+    }
+    return picked;
+  };
+  const auto fused = selections(at::kFloat), reference = selections(at::kDouble);
+  REQUIRE(fused.size() == kSteps - 1);
+  for (std::size_t i = 0; i < fused.size(); ++i) {
+    INFO("step " << i + 1);
+    CHECK(at::equal(fused[i], reference[i]));
+  }
+}
+
 TEST_CASE("a balanced selection takes each slice's own top rows", "[attention][astraea]") {
   // 40 tokens in two slices of 20 at budget 0.1: two rows per slice. Four large changes planted in
   // the first slice and two small ones in the second: one top-4 over the whole sequence takes the

@@ -140,6 +140,8 @@ TEST_CASE("the embedded model's configs decode; world prompts come from the worl
   CHECK(quickstart.model.text_encoder == "learned");
   CHECK(quickstart.prompts.texts.size() == 2);
   CHECK(quickstart.study.threads == 0);
+  CHECK(quickstart.study.paired_dense);
+  CHECK_FALSE(astraea::config::decode_experiment(load("experiments/smoke.yaml")).study.paired_dense);
   CHECK(astraea::config::decode_experiment(load("experiments/quickstart.yaml", {"+study.threads=1"})).study.threads == 1);
   REQUIRE_THROWS_WITH(astraea::config::decode_experiment(load("experiments/quickstart.yaml", {"+study.threads=-2"})),
                       Catch::Contains("study.threads"));

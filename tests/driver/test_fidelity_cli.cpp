@@ -6,7 +6,10 @@
 #include "results/store.h"
 #include "support/catch.h"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
+#include <memory>
 
 using astraea::results::Store;
 using astraea::results::StoreOptions;
@@ -17,6 +20,12 @@ using astraea::testing::Workspace;
 namespace fs = std::filesystem;
 
 namespace {
+
+std::unique_ptr<Store> open_read_only(const fs::path& db) {
+  StoreOptions options;
+  options.read_only = true;
+  return std::make_unique<Store>(db, options);
+}
 
 double metric(const Store& store, std::int64_t trial, const std::string& name) {
   for (const auto& m : store.metrics(trial)) {
@@ -37,9 +46,8 @@ TEST_CASE("sparse trials are measured against one cached dense reference, identi
       run_cli("sweep experiments/smoke.yaml -m sampler.steps=3 'prompts.texts=[a]' method=astraea method.total_budget=0.5,1.0", ws.path());
   INFO(second.err);
   REQUIRE(second.status == 0);
-  StoreOptions options;
-  options.read_only = true;
-  Store store(ws.path() / "astraea.db", options);
+  const auto opened = open_read_only(ws.path() / "astraea.db");
+  const Store& store = *opened;
   const auto references = store.find_study("_references");
   REQUIRE(references);
   const auto reference_trials = store.trials(references->id, false);
@@ -80,9 +88,8 @@ TEST_CASE("latency: warm-up generations are excluded, repeats are timed, attenti
   const auto r = run_cli("run experiments/smoke.yaml sampler.steps=2 'prompts.texts=[a,b]' +study.warmup=1 +study.repeats=3", ws.path());
   INFO(r.err);
   REQUIRE(r.status == 0);
-  StoreOptions options;
-  options.read_only = true;
-  Store store(ws.path() / "astraea.db", options);
+  const auto opened = open_read_only(ws.path() / "astraea.db");
+  const Store& store = *opened;
   const auto metrics = store.metrics(1);
   auto value = [&](const std::string& name, std::int64_t step) {
     for (const auto& m : metrics) {
@@ -105,4 +112,45 @@ TEST_CASE("latency: warm-up generations are excluded, repeats are timed, attenti
   CHECK(layers == 4);  // the tiny model's blocks (experiments/model/tiny.yaml)
   CHECK(value("attention_total_ms", 0) == Approx(sum));
   CHECK(value("attention_total_ms", 0) < value("latency_ms", 0));
+}
+
+TEST_CASE("study.paired_dense times dense beside each sparse generation, and the Pareto table takes that speedup", "[driver][latency]") {
+  Workspace ws;
+  // One prompt, one seed, one repeat: the median of the per-pair ratios is the one pair's ratio, so
+  // it must equal the two recorded latencies' quotient exactly.
+  const std::string args = "sweep experiments/smoke.yaml -m sampler.steps=2 'prompts.texts=[a]' +study.warmup=1 +study.paired_dense=true ";
+  const auto r = run_cli(args + "method=dense,astraea", ws.path());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto opened = open_read_only(ws.path() / "astraea.db");
+  const Store& store = *opened;
+  const auto study = store.find_study("smoke");
+  REQUIRE(study);
+  double paired_speedup = 0;
+  for (const auto& t : store.trials(study->id, true)) {
+    bool has_paired = false;
+    for (const auto& m : t.metrics) has_paired = has_paired || m.name == "paired_speedup";
+    if (t.overrides_json.find("method=dense") != std::string::npos) {
+      CHECK_FALSE(has_paired);  // dense is its own baseline
+      continue;
+    }
+    REQUIRE(has_paired);
+    paired_speedup = metric(store, t.id, "paired_speedup");
+    CHECK(paired_speedup == Approx(metric(store, t.id, "paired_dense_latency_ms") / metric(store, t.id, "latency_ms")).epsilon(1e-12));
+    CHECK(metric(store, t.id, "timed_generations") == 1);  // the dense pairs are not the trial's own timings
+  }
+  REQUIRE(paired_speedup > 0);
+
+  const auto json = run_cli("export pareto --study smoke --quality latent_rel_l2 --format json", ws.path());
+  INFO(json.err);
+  REQUIRE(json.status == 0);
+  const auto table = nlohmann::json::parse(json.out);
+  const auto& rows = table.at("rows");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].at("dense").get<bool>());
+  CHECK_FALSE(rows[0].at("speedup_paired").get<bool>());
+  CHECK(rows[1].at("speedup_paired").get<bool>());
+  CHECK(rows[1].at("speedup").get<double>() == Approx(paired_speedup).epsilon(1e-12));
+  const auto md = run_cli("export pareto --study smoke --quality latent_rel_l2", ws.path());
+  CHECK(md.out.find("speedup of 1 row(s) paired") != std::string::npos);
 }
