@@ -213,6 +213,8 @@ TrainOptions decode_train(Reader r) {
   o.shape_weights = r.numbers("shape_weights", o.shape_weights, kNonNegative);
   o.pixel_noise = r.number("pixel_noise", o.pixel_noise, kNonNegative);
   o.blur_sigma = r.number("blur_sigma", o.blur_sigma, kUnit);
+  o.ring_strength = r.number("ring_strength", o.ring_strength, kUnit);
+  o.ring_probability = r.number("ring_probability", o.ring_probability, kUnit);
   o.dataset_size = positive_int(r, "dataset_size", o.dataset_size);
   o.dataset_seed = r.integer("dataset_seed", o.dataset_seed, 0, INT64_MAX);
   o.checkpoint_every = positive_int(r, "checkpoint_every", o.checkpoint_every);

@@ -198,6 +198,8 @@ struct TrainOptions {
   std::vector<double> shape_weights; // vdit: clip sampling weight per shape (train/clip_sampling.h); empty: uniform
   double pixel_noise = 0.05;         // checker: std of Gaussian noise added to its inputs
   double blur_sigma = 0.0;           // checker: each clip blurred with sigma ~ U(0, blur_sigma) pixels (train/clip_blur.h)
+  double ring_strength = 0.0;        // checker: a ring_probability share of clips get a one-pixel ring of strength ~ U(0, this) (train/clip_ring.h)
+  double ring_probability = 0.5;     // checker: of the ringed clips, half take the object's complementary colour, half a random one
   int dataset_size = 20000;          // clips rendered once from the world, then sampled with replacement
   std::int64_t dataset_seed = 1;     // the world the model learns (evaluation prompts use others)
   int checkpoint_every = 1000;

@@ -3,7 +3,9 @@
 #include "core/rng.h"
 #include "data/batch.h"
 #include "model/safetensors_file.h"
+#include "data/scene_labels.h"
 #include "train/clip_blur.h"
+#include "train/clip_ring.h"
 #include "train/world_dataset.h"
 
 #include <ATen/ATen.h>
@@ -17,6 +19,16 @@ constexpr int kHeldOutClips = 1000;
 // The held-out clips come from this offset of the dataset seed: a world the checker never saw.
 constexpr std::int64_t kHeldOutSeedOffset = 1000003;
 
+// [N, 3] RGB of each clip's object, from its colour ids.
+at::Tensor object_colours(const at::Tensor& colour_ids) {
+  std::vector<float> table;
+  for (int c = 0; c < data::kColourCount; ++c) {
+    for (const float channel : data::rgb(static_cast<data::Colour>(c))) table.push_back(channel);
+  }
+  const auto rgb = at::tensor(table).view({data::kColourCount, 3});
+  return rgb.index_select(0, colour_ids.to(at::kCPU)).to(colour_ids.device());
+}
+
 class CheckerTask final : public TrainingTask {
  public:
   CheckerTask(const config::TrainingOptions& options, c10::Device device)
@@ -28,6 +40,7 @@ class CheckerTask final : public TrainingTask {
     clips_ = dataset.clips.to(device);
     shapes_ = dataset.shape_ids.to(device);
     colours_ = dataset.colour_ids.to(device);
+    object_rgb_ = object_colours(colours_);
     directions_ = dataset.direction_ids.to(device);
   }
 
@@ -43,6 +56,15 @@ class CheckerTask final : public TrainingTask {
   at::Tensor loss(int, std::map<std::string, double>& stats) override {
     const auto index = at::randint(clips_.size(0), {options_.train.batch_size}, at::TensorOptions().dtype(at::kLong).device(device_));
     auto clips = clips_.index_select(0, index);
+    if (options_.train.ring_strength > 0) {
+      // A ring_probability share of the clips get a ring; of those, half the object's complement.
+      const auto count = clips.size(0);
+      const auto opts = clips.options();
+      const auto ringed = (at::rand({count}, opts) < options_.train.ring_probability).to(at::kFloat);
+      const auto complement = (at::rand({count, 1}, opts) < 0.5).to(at::kFloat);
+      const auto colour = complement * complementary(object_rgb_.index_select(0, index)) + (1 - complement) * at::rand({count, 3}, opts);
+      clips = ring_clips(clips, colour, ringed * at::rand({count}, opts) * options_.train.ring_strength);
+    }
     if (options_.train.blur_sigma > 0) clips = blur_clips(clips, at::rand({clips.size(0)}, clips.options()) * options_.train.blur_sigma);
     clips = clips + at::randn_like(clips) * options_.train.pixel_noise;
     const auto out = network_->forward(clips);
@@ -58,7 +80,7 @@ class CheckerTask final : public TrainingTask {
   const config::TrainingOptions& options_;
   model::CheckerNetwork network_;
   c10::Device device_;
-  at::Tensor clips_, shapes_, colours_, directions_;
+  at::Tensor clips_, shapes_, colours_, directions_, object_rgb_;
 };
 
 }  // namespace
@@ -108,6 +130,13 @@ CheckerTrainingReport train_checker(const config::TrainingOptions& options, c10:
     const auto blurred = blur_clips(clips, at::full({clips.size(0)}, sigma, clips.options()));
     for (const auto& [attribute, accuracy] : checker_accuracy(averaged, blurred, held_out.shape_ids, held_out.colour_ids, held_out.direction_ids)) {
       report.held_out_accuracy[fmt::format("{} (blur {})", attribute, sigma)] = accuracy;
+    }
+  }
+  const auto complement = complementary(object_colours(held_out.colour_ids.to(device)));
+  for (const double strength : kHeldOutRingStrengths) {
+    const auto ringed = ring_clips(clips, complement, at::full({clips.size(0)}, strength, clips.options()));
+    for (const auto& [attribute, accuracy] : checker_accuracy(averaged, ringed, held_out.shape_ids, held_out.colour_ids, held_out.direction_ids)) {
+      report.held_out_accuracy[fmt::format("{} (ring {})", attribute, strength)] = accuracy;
     }
   }
   model::save_safetensors(std::filesystem::path(options.train.out) / kCheckerWeightsName, report.training.ema,

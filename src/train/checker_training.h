@@ -19,12 +19,15 @@ namespace astraea::train {
 
 inline constexpr const char* kCheckerWeightsName = "checker.safetensors";
 inline constexpr double kHeldOutBlurSigmas[] = {0.5, 1.0};
+// Strengths of the complementary-colour ring the held-out clips are also scored with.
+inline constexpr double kHeldOutRingStrengths[] = {0.05, 0.1, 0.2};
 
 struct CheckerTrainingReport {
   TrainingReport training;
   int held_out_clips = 0;
   // shape, colour, direction on the held-out clips; "shape (blur 0.5)" and so on for the same clips
-  // blurred with each of kHeldOutBlurSigmas.
+  // blurred with each of kHeldOutBlurSigmas, and "shape (ring 0.1)" and so on with a ring of the
+  // object's complementary colour at each of kHeldOutRingStrengths.
   std::map<std::string, double> held_out_accuracy;
 };
 
