@@ -10,8 +10,10 @@ objects on the gray background, moving up fast: 16 px over the 8 frames), at ran
 and each pixel of the one-pixel ring just outside the object is blended towards the object's
 complementary colour (1 - RGB) by the fringe strength.
 
-Usage: checker_probe.py CHECKER.safetensors TRIAL_DIR [CLIPS_PER_CELL]
+Usage: checker_probe.py CHECKER.safetensors TRIAL_DIR [CLIPS_PER_CELL] [--compare OTHER.safetensors ...]
   TRIAL_DIR: a trial with eval.checker (checker_confusion.json with per-clip readings, latents).
+  --compare: also read the trial's clips with each OTHER checker and print every checker's shape
+  accuracy against the prompts, per stated shape, so that checkers are compared on the same clips.
 """
 import json
 import struct
@@ -69,17 +71,43 @@ def render(shape, colour, cx, cy, fringe):
     return torch.tensor(np.stack(frames)[None], dtype=torch.float32)
 
 
-def main(checker_path, trial, per_cell):
+def trial_clips(trial, readings):
+    return [((read_tensors(trial / f"latents_{r['generation']}.safetensors", "latents")["latents"] + 1) / 2).clamp(0, 1) for r in readings]
+
+
+def stated_shape(prompt):
+    return next(s for s in SHAPES if f" {s} " in f" {prompt} ")
+
+
+def compare(paths, readings, clips):
+    print(f"\nshape accuracy on the trial's {len(clips)} clips (against the prompts), per stated shape")
+    print("| checker | all | " + " | ".join(SHAPES) + " |")
+    print("|---|---|" + "---|" * len(SHAPES))
+    stated = [stated_shape(r["prompt"]) for r in readings]
+    for path in paths:
+        w = read_tensors(path)
+        read = [SHAPES[int(shape_probabilities(w, clip)[0].argmax())] for clip in clips]
+        right = [a == b for a, b in zip(read, stated)]
+        cells = []
+        for shape in SHAPES:
+            of_shape = [ok for ok, s in zip(right, stated) if s == shape]
+            cells.append(f"{sum(of_shape)}/{len(of_shape)}")
+        print(f"| {path} | {sum(right) / len(right):.2f} | " + " | ".join(cells) + " |")
+
+
+def main(checker_path, trial, per_cell, others):
     w = read_tensors(checker_path)
     readings = json.loads((trial / "checker_confusion.json").read_text())["generations"]
+    clips = trial_clips(trial, readings)
     worst = 0.0
-    for reading in readings:
-        latents = read_tensors(trial / f"latents_{reading['generation']}.safetensors", "latents")["latents"]
-        p = shape_probabilities(w, ((latents + 1) / 2).clamp(0, 1))[0].numpy()
+    for reading, clip in zip(readings, clips):
+        p = shape_probabilities(w, clip)[0].numpy()
         worst = max(worst, float(np.abs(p - np.array(reading["shape_probabilities"])).max()))
     print(f"re-implementation against the C++ readings: {len(readings)} clips, largest |P(shape) difference| {worst:.1e}")
     if not readings or worst > 1e-4:
         sys.exit("checker_probe: the re-implementation does not match the checker's readings")
+    if others:
+        compare([checker_path, *others], readings, clips)
     rng = np.random.default_rng(0)
     strengths = (0.0, 0.05, 0.1, 0.25)
     print(f"\nrendered clips, {per_cell} random placements per cell: share read as the stated shape, by fringe strength")
@@ -98,6 +126,9 @@ def main(checker_path, trial, per_cell):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (3, 4):
+    args = sys.argv[1:]
+    others = args[args.index("--compare") + 1:] if "--compare" in args else []
+    args = args[:args.index("--compare")] if "--compare" in args else args
+    if len(args) not in (2, 3) or ("--compare" in sys.argv and not others):
         sys.exit(__doc__)
-    main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) == 4 else 40)
+    main(args[0], Path(args[1]), int(args[2]) if len(args) == 3 else 40, others)
