@@ -89,9 +89,10 @@ TEST_CASE("astraea train writes weights and a record, and re-running resumes", "
   const auto record = nlohmann::json::parse(read_file(ws.path() / "run" / "training.json"));
   CHECK(record.at("target") == "checker");
   CHECK(record.at("start_step") == 3);
-  // shape, colour and direction, crisp and blurred at sigma 0.5 and 1.
-  CHECK(record.at("held_out_accuracy").size() == 9);
+  // shape, colour and direction: crisp, blurred at sigma 0.5 and 1, and ringed at 0.05, 0.1 and 0.2.
+  CHECK(record.at("held_out_accuracy").size() == 18);
   CHECK(record.at("held_out_accuracy").contains("shape (blur 1)"));
+  CHECK(record.at("held_out_accuracy").contains("shape (ring 0.1)"));
   CHECK(astraea::testing::count_lines(read_file(ws.path() / "run" / "loss.csv")) == 6);
 }
 

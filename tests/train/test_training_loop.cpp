@@ -163,9 +163,11 @@ TEST_CASE("the checker trainer's file loads back into the same network", "[train
   const auto options = tiny_training(dir.path(), "checker");
   const auto report = train::train_checker(options, c10::Device(c10::kCPU));
   CHECK(report.held_out_clips == 1000);
-  // shape, colour and direction, crisp and at each blur of kHeldOutBlurSigmas.
-  CHECK(report.held_out_accuracy.size() == 3 * (1 + std::size(train::kHeldOutBlurSigmas)));
+  // shape, colour and direction, crisp, at each blur of kHeldOutBlurSigmas and each ring of
+  // kHeldOutRingStrengths.
+  CHECK(report.held_out_accuracy.size() == 3 * (1 + std::size(train::kHeldOutBlurSigmas) + std::size(train::kHeldOutRingStrengths)));
   CHECK(report.held_out_accuracy.count("shape (blur 0.5)") == 1);
+  CHECK(report.held_out_accuracy.count("direction (ring 0.2)") == 1);
   auto checker = model::load_checker(dir.path() / train::kCheckerWeightsName, c10::Device(c10::kCPU));
   CHECK(checker->config().feature_dim == 8);
   CHECK(checker->config().frames == 4);
