@@ -70,11 +70,8 @@ void JointAttentionImpl::rotate_video_rows(at::Tensor& x, const RotaryEmbedding&
   if (x.scalar_type() == at::kFloat && x.stride(3) == 1 && x.size(3) % 2 == 0) {
     // float32: each pair (2i, 2i+1) is a complex number and the rotation a complex product, done
     // in place in one operation (per-row tables picked first when only some rows are present).
-    const auto to_complex = [&](const at::Tensor& t) {
-      const auto half = t.to(x.device()).slice(1, 0, t.size(1), 2);
-      return at::complex(half, rope.sin.to(x.device()).slice(1, 0, t.size(1), 2));
-    };
-    auto table = to_complex(rope.cos);  // [N, d/2] complex64
+    const auto pair_firsts = [&](const at::Tensor& t) { return t.to(x.device()).slice(1, 0, t.size(1), 2); };
+    auto table = at::complex(pair_firsts(rope.cos), pair_firsts(rope.sin));  // [N, d/2] complex64
     table = row_index.defined() ? table.index_select(0, row_index.flatten()).view({row_index.size(0), 1, row_index.size(1), table.size(1)})
                                 : table.unsqueeze(0).unsqueeze(0);
     at::view_as_complex(video.view({video.size(0), video.size(1), video.size(2), video.size(3) / 2, 2})).mul_(table);
