@@ -1,56 +1,70 @@
 #include "kernels/band_recall.h"
 #include "kernels/hopper_ptx.cuh"
 #include "kernels/launch_check.h"
+#include "kernels/wgmma_ops.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <atomic>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace astraea::kernels {
 namespace {
 
 namespace ptx = astraea::kernels::ptx;
 
-constexpr int kWarps = 4;
-constexpr int kThreads = kWarps * 32;
-constexpr int kRowTiles = 2;                             // m16 tiles per warp: each key fragment feeds two MMAs
-constexpr int kRowsPerBlock = kWarps * kRowTiles * 16;  // 128
-constexpr int kKeysPerTile = 64;                         // eight n8 tiles
+constexpr int kThreads = 128;      // one warpgroup
+constexpr int kRowTiles = 2;       // wgmma m64 tiles per block: each key tile feeds both
+constexpr int kRowsPerBlock = 64 * kRowTiles;
+constexpr int kKeysPerTile = 64;   // wgmma N
 constexpr int kKeyTiles = kKeysPerTile / 8;
 
-// Blocks per SM the register budget is set for: four at head dim 64 (128 registers, no spills;
-// ncu showed v4 latency-bound at three), three above (four would spill).
-constexpr int kMinBlocksPerSm(int head_dim) { return head_dim == 64 ? 4 : 3; }
+// Sums are kept against a per-thread shift (log2 domain) that moves only when it must: when a
+// running sum passes 2^64 the sums are scaled by 2^-64 and the shift raised by 64, exactly. A tile
+// whose sum would pass 2^100 (a score more than ~100 doublings above the shift) is not added; the
+// block scores that tile again with the tile's own maximum (see `redo` below).
+constexpr float kRenormAbove = 0x1p64f;
+constexpr float kRenormScale = 0x1p-64f;
+constexpr float kRenormShift = 64.f;
+constexpr float kTileSumLimit = 0x1p100f;
 
-template <typename T>
-struct Mma;
+// Shared-memory layout of 16-bit rows as wgmma reads them (and as TMA would write them): the head
+// dim is cut into chunks of kSwizzleBytes per row; each chunk holds its rows one after another,
+// and inside every 8-row atom the 16-byte pieces are XOR-swizzled with the row.
+template <int D>
+struct Layout {
+  static constexpr int kSwizzleBytes = (D * 2) % 128 == 0 ? 128 : 64;
+  static constexpr int kChunkElems = kSwizzleBytes / 2;
+  static constexpr int kVectorsPerChunkRow = kSwizzleBytes / 16;
+  static constexpr int kVectorsPerRow = D / 8;
+  static constexpr int kSwizzleCode = kSwizzleBytes == 128 ? 1 : 2;
+  static constexpr int kAtomBytes = 8 * kSwizzleBytes;
+  static constexpr int kQBytes = kRowsPerBlock * D * 2;
+  static constexpr int kKeyTileBytes = kKeysPerTile * D * 2;
+  // Key tiles resident: the one being read, the next (landed or landing) and the one after.
+  static constexpr int kStages = 3;
+  static constexpr int kMinBlocksPerSm = D == 64 ? 4 : (D == 96 ? 3 : 2);  // as the shared memory allows
+  static constexpr int kSmemBytes = kQBytes + kStages * kKeyTileBytes + 1024;  // + alignment slack
 
-template <>
-struct Mma<__nv_bfloat16> {
-  __device__ static void run(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  // Byte offset of 16-byte piece `vector` of row `row` in a region of `rows` rows.
+  __device__ static std::uint32_t offset(int rows, int row, int vector) {
+    const std::uint32_t logical = row * kSwizzleBytes + (vector % kVectorsPerChunkRow) * 16;
+    const std::uint32_t physical = logical ^ (((logical >> 7) & (kVectorsPerChunkRow - 1)) << 4);
+    return (vector / kVectorsPerChunkRow) * rows * kSwizzleBytes + physical;
   }
-};
-
-template <>
-struct Mma<__half> {
-  __device__ static void run(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  // Byte offset, in a region of `rows` rows, of k-step `step` (16 columns) from row `first_row`:
+  // where a wgmma operand starts. The kernel adds it, in 16-byte units, to a region's descriptor.
+  __host__ __device__ static constexpr std::uint32_t step_offset(int rows, int first_row, int step) {
+    return static_cast<std::uint32_t>((16 * step / kChunkElems) * rows * kSwizzleBytes + first_row * kSwizzleBytes + (16 * step % kChunkElems) * 2);
   }
+  __device__ static std::uint64_t descriptor(std::uint32_t region) { return ptx::matrix_descriptor(region, 16, kAtomBytes, kSwizzleCode); }
 };
-
-template <typename T>
-__device__ std::uint32_t load_pair(const T* p) {
-  return *reinterpret_cast<const std::uint32_t*>(p);
-}
 
 __device__ float quad_max(float x) {
   x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 1));
@@ -62,157 +76,250 @@ __device__ float quad_sum(float x) {
   return x + __shfl_xor_sync(0xffffffffu, x, 2);
 }
 
-// One block: 128 sampled query rows of one slice and one sample (4 warps x two m16 tiles) against
-// every key of that sample, 64 keys at a time. Fragment layouts are those of mma.m16n8k16: lane =
-// 4 g + c holds rows g and g + 8, columns 2c, 2c + 1 (and 2c + 8, 2c + 9 of A).
+// One row's sums over the keys seen so far, in units of 2^shift.
+struct RowSums {
+  float shift = -INFINITY;
+  float full = 0.f;
+  float band = 0.f;
+};
+
+// A thread's part of one row in one key tile: the 16 values at keys key0 + 8 t + c2 + e.
+struct RowTile {
+  float* values;  // stride 4 apart in the accumulator: values[4 t + e]
+  int row;
+  int key0;
+  int c2;
+  int width;
+  __device__ float& at(int t, int e) const { return values[4 * t + e]; }
+
+  // Exponentiates the values against `shift` in place and returns their sum. Branch-free, so the
+  // caller can put several rows' calls side by side for the scheduler to interleave.
+  __device__ float exponentiate(float shift, float scale_log2) const {
+    float pair[kKeyTiles];
+#pragma unroll
+    for (int t = 0; t < kKeyTiles; ++t) {
+#pragma unroll
+      for (int e = 0; e < 2; ++e) at(t, e) = ptx::exp2_approx(fmaf(at(t, e), scale_log2, -shift));
+      pair[t] = at(t, 0) + at(t, 1);
+    }
+    static_assert(kKeyTiles == 8, "the sum below is written out for eight pairs");
+    return ((pair[0] + pair[1]) + (pair[2] + pair[3])) + ((pair[4] + pair[5]) + (pair[6] + pair[7]));
+  }
+
+  // The part of the exponentiated tile (summing to `whole`) inside the band |row - j| <= width.
+  // Most tiles lie wholly inside or wholly outside it; only those its edges cross are summed key
+  // by key.
+  __device__ float in_band(float whole) const {
+    const int last_key = key0 + kKeysPerTile - 1;
+    if (key0 >= row - width && last_key <= row + width) return whole;
+    if (last_key < row - width || key0 > row + width) return 0.f;
+    float sum = 0.f;
+#pragma unroll
+    for (int t = 0; t < kKeyTiles; ++t) {
+#pragma unroll
+      for (int e = 0; e < 2; ++e) sum += abs(row - (key0 + 8 * t + c2 + e)) <= width ? at(t, e) : 0.f;
+    }
+    return sum;
+  }
+
+  // Adds the tile with the row's shift raised to the tile's maximum where needed (the first tile,
+  // and tiles the fast path refused).
+  __device__ void add_exact(RowSums& s, float scale_log2) const {
+    float top = -INFINITY;
+#pragma unroll
+    for (int t = 0; t < kKeyTiles; ++t) top = fmaxf(top, fmaxf(at(t, 0), at(t, 1)));
+    const float shift = fmaxf(s.shift, top * scale_log2);
+    if (shift == -INFINITY) return;  // none of this thread's keys in the tile exists
+    const float rescale = ptx::exp2_approx(s.shift - shift);  // 0 for the first valid tile
+    const float whole = exponentiate(shift, scale_log2);
+    s.shift = shift;
+    s.full = fmaf(s.full, rescale, whole);
+    s.band = fmaf(s.band, rescale, in_band(whole));
+  }
+
+  // The fast path's second half, after exponentiate(s.shift): adds the tile against the row's
+  // current shift, or returns false (nothing added) if its sum would pass kTileSumLimit, which
+  // includes a shift of -inf (no key seen yet).
+  __device__ bool add_exponentiated(RowSums& s, float whole) const {
+    if (!(whole <= kTileSumLimit)) return false;
+    s.full += whole;
+    s.band += in_band(whole);
+    if (s.full > kRenormAbove) s.full *= kRenormScale, s.band *= kRenormScale, s.shift += kRenormShift;
+    return true;
+  }
+};
+
+// Gathers kRows sampled rows, from sample index `first`, into a swizzled region by cp.async (not
+// committed); rows past n are zeros. Each thread copies the same pieces of every call, so the
+// loop unrolls; only a region that reaches past n tests rows one by one.
+template <int D, int kRows>
+__device__ void gather_rows(std::uint32_t region, const std::uint8_t* base, int row_bytes, const std::int64_t* positions, int first, int n) {
+  using L = Layout<D>;
+  constexpr int kPieces = kRows * L::kVectorsPerRow;
+  static_assert(kPieces % kThreads == 0, "every thread copies the same number of pieces");
+  const bool whole = first + kRows <= n;
+#pragma unroll
+  for (int i = 0; i < kPieces / kThreads; ++i) {
+    const int v = static_cast<int>(threadIdx.x) + i * kThreads;
+    const int row = v / L::kVectorsPerRow, part = v % L::kVectorsPerRow;
+    const std::uint32_t dst = region + L::offset(kRows, row, part);
+    if (whole || first + row < n) {
+      // Positions and row strides in bytes are below 2^31 (band_recall checks): one wide multiply-add.
+      const auto position = static_cast<std::uint32_t>(positions[first + row]);
+      ptx::cp_async_16(dst, base + static_cast<std::uint64_t>(position) * static_cast<std::uint32_t>(row_bytes) + 16 * part);
+    } else {
+      ptx::st_shared_zero_16(dst);
+    }
+  }
+}
+
+// One block: one warpgroup, 128 sampled query rows (two m64 tiles) of one slice and one sample,
+// against every key of that sample, 64 keys at a time. Q's rows and each key tile are gathered by
+// cp.async into swizzled shared memory; S = Q K^T of a tile is two wgmma m64n64 chains. In the
+// accumulator, thread (warp w, lane 4 g + c) holds rows 16 w + g and 16 w + g + 8 of each m64 tile,
+// at keys 8 t + 2 c and 8 t + 2 c + 1 (t < 8).
 template <typename T, int D>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm(D)) band_recall_kernel(const BandRecallParams p) {
+__global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_recall_kernel(const BandRecallParams p) {
+  using L = Layout<D>;
   constexpr int kSteps = D / 16;
-  constexpr int kPitch = D + 8;  // 16 bytes of padding per key row: the fragment reads hit 32 banks
-  __shared__ __align__(16) T keys[2][kKeysPerTile * kPitch];  // double-buffered: the next tile loads during this one
+  constexpr int kStages = L::kStages;
+  extern __shared__ std::uint8_t shared_raw[];
+  const std::uint32_t q_smem = (ptx::smem_address(shared_raw) + 1023u) & ~1023u;
+  const auto key_smem = [&](int stage) { return q_smem + L::kQBytes + stage * L::kKeyTileBytes; };
 
   const BandRecallSample sample = blockIdx.z == 0 ? p.samples[0] : p.samples[1];
   const int n = sample.n;
-  if (static_cast<int>(blockIdx.x) * kRowsPerBlock >= n) return;  // the other sample has more rows
+  const int first_row = blockIdx.x * kRowsPerBlock;
+  if (first_row >= n) return;  // the other sample has more rows
   const int slice = blockIdx.y;
   const std::int64_t b = slice / p.heads, h = slice % p.heads;
   const T* q = static_cast<const T*>(p.q) + b * p.q_strides[0] + h * p.q_strides[1];
   const T* k = static_cast<const T*>(p.k) + b * p.k_strides[0] + h * p.k_strides[1];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane / 4, c2 = (lane % 4) * 2;
-  const int row0 = blockIdx.x * kRowsPerBlock + warp * kRowTiles * 16;
 
-  // This thread's rows: r = row0 + 16 m + g + 8 half, for m < kRowTiles and half < 2.
-  std::uint32_t a[kRowTiles][kSteps][4];
-#pragma unroll
-  for (int m = 0; m < kRowTiles; ++m) {
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int r = row0 + 16 * m + g + 8 * half;
-      const T* row = r < n ? q + sample.positions[r] * p.q_strides[2] : nullptr;
-#pragma unroll
-      for (int s = 0; s < kSteps; ++s) {
-        a[m][s][half] = row ? load_pair(row + 16 * s + c2) : 0u;
-        a[m][s][half + 2] = row ? load_pair(row + 16 * s + c2 + 8) : 0u;
-      }
-    }
-  }
-
-  const float scale_log2 = 1.4426950408889634f / sqrtf(static_cast<float>(D));
-  const int width = static_cast<int>(sample.half_width < n ? sample.half_width : n);
-  // Running max of the raw scores (the scale is positive, so it is the max of the scaled ones).
-  float running_max[kRowTiles][2], full[kRowTiles][2], band[kRowTiles][2];
-#pragma unroll
-  for (int m = 0; m < kRowTiles; ++m) {
-#pragma unroll
-    for (int half = 0; half < 2; ++half) running_max[m][half] = -INFINITY, full[m][half] = 0.f, band[m][half] = 0.f;
-  }
-
-  // Gathers sampled keys [key0, key0 + 64) into buffer `buffer` by cp.async; keys past n are zeros.
-  const auto load_tile = [&](int buffer, int key0) {
-    constexpr int kVectorsPerKey = D / 8;
-    for (int v = threadIdx.x; v < kKeysPerTile * kVectorsPerKey; v += kThreads) {
-      const int key = v / kVectorsPerKey, part = v % kVectorsPerKey;
-      const auto dst = static_cast<std::uint32_t>(__cvta_generic_to_shared(&keys[buffer][key * kPitch + 8 * part]));
-      if (key0 + key < n) {
-        ptx::cp_async_16(dst, k + sample.positions[key0 + key] * p.k_strides[2] + 8 * part);
-      } else {
-        ptx::st_shared_zero_16(dst);
-      }
-    }
+  // Gathers `rows` sampled rows starting at sample index `first` into a swizzled region; rows past
+  // n are zeros. Not committed.
+  const auto gather = [&](std::uint32_t region, auto rows_constant, const T* base, std::int64_t stride, int first) {
+    gather_rows<D, decltype(rows_constant)::value>(region, reinterpret_cast<const std::uint8_t*>(base), static_cast<int>(stride * sizeof(T)),
+                                                  sample.positions, first, n);
+  };
+  const int tiles = (n + kKeysPerTile - 1) / kKeysPerTile;
+  const auto load_keys = [&](int tile) {  // always commits a group, empty past the last tile
+    if (tile < tiles) gather(key_smem(tile % kStages), std::integral_constant<int, kKeysPerTile>{}, k, p.k_strides[2], tile * kKeysPerTile);
     ptx::cp_async_commit();
   };
 
-  load_tile(0, 0);
-  for (int tile = 0, key0 = 0; key0 < n; ++tile, key0 += kKeysPerTile) {
-    const int buffer = tile % 2;
-    if (key0 + kKeysPerTile < n) {
-      load_tile(buffer ^ 1, key0 + kKeysPerTile);  // its buffer was released by the barrier that ended the last tile
-      ptx::cp_async_wait_group<1>();
-    } else {
-      ptx::cp_async_wait_group<0>();
-    }
-    __syncthreads();  // this tile's keys are in shared memory for every thread
-    if (row0 < n) {  // a warp past the last row only keeps the barriers
-      float scores[kRowTiles][kKeyTiles][4];
-#pragma unroll
-      for (int m = 0; m < kRowTiles; ++m) {
-#pragma unroll
-        for (int t = 0; t < kKeyTiles; ++t) scores[m][t][0] = scores[m][t][1] = scores[m][t][2] = scores[m][t][3] = 0.f;
-      }
-#pragma unroll
-      for (int t = 0; t < kKeyTiles; ++t) {
-        const T* key_row = &keys[buffer][(8 * t + g) * kPitch + c2];
-#pragma unroll
-        for (int s = 0; s < kSteps; ++s) {
-          const std::uint32_t b0 = load_pair(key_row + 16 * s), b1 = load_pair(key_row + 16 * s + 8);
-#pragma unroll
-          for (int m = 0; m < kRowTiles; ++m) Mma<T>::run(scores[m][t], a[m][s], b0, b1);
-        }
-      }
+  const float scale_log2 = 1.4426950408889634f / sqrtf(static_cast<float>(D));
+  const int width = static_cast<int>(sample.half_width < n ? sample.half_width : n);
+  RowSums rows[kRowTiles][2];
+  float scores[kRowTiles][kKeysPerTile / 2];  // S of one m64 tile each, in flight or being read
 
-      const bool partial_tile = key0 + kKeysPerTile > n;  // only the last tile has keys past n
-      const int last_key = key0 + kKeysPerTile - 1;
+  // Issues S = Q K^T of m-tile `m` against key tile `tile` (in buffer tile % kStages) into `acc`,
+  // as one wgmma group. The descriptors are made once; each operand adds its offset (the address
+  // field is the descriptor's low bits, in 16-byte units, and shared memory ends well before it
+  // would carry).
+  const std::uint64_t q_descriptor = L::descriptor(q_smem), key_descriptor = L::descriptor(key_smem(0));
+  const auto issue = [&](int m, int tile, float(&acc)[kKeysPerTile / 2]) {
+    const std::uint64_t keys = key_descriptor + static_cast<std::uint32_t>(tile % kStages) * (L::kKeyTileBytes >> 4);
+    ptx::wgmma_fence();
 #pragma unroll
-      for (int m = 0; m < kRowTiles; ++m) {
+    for (int s = 0; s < kSteps; ++s) {
+      Wgmma<T, kKeysPerTile>::template ss<0>(acc, q_descriptor + (L::step_offset(kRowsPerBlock, 64 * m, s) >> 4),
+                                             keys + (L::step_offset(kKeysPerTile, 0, s) >> 4), s > 0 ? 1 : 0);
+    }
+    ptx::wgmma_commit();
+  };
+  // Makes `acc` readable once its wgmma group has completed (the caller waits); keys of `tile` past
+  // n become -inf.
+  const auto land = [&](float(&acc)[kKeysPerTile / 2], int tile) {
 #pragma unroll
-        for (int half = 0; half < 2; ++half) {
-          const int r = row0 + 16 * m + g + 8 * half;
-          if (partial_tile) {  // a uniform branch: full tiles carry no per-score test
+    for (int i = 0; i < kKeysPerTile / 2; ++i) ptx::fence_operand(acc[i]);
+    const int key0 = tile * kKeysPerTile;
+    if (key0 + kKeysPerTile > n) {  // a uniform branch: only the last tile has keys past n
 #pragma unroll
-            for (int t = 0; t < kKeyTiles; ++t) {
-#pragma unroll
-              for (int e = 0; e < 2; ++e) {
-                if (key0 + 8 * t + c2 + e >= n) scores[m][t][2 * half + e] = -INFINITY;
-              }
-            }
-          }
-          float tile_max = -INFINITY;
-#pragma unroll
-          for (int t = 0; t < kKeyTiles; ++t) tile_max = fmaxf(tile_max, fmaxf(scores[m][t][2 * half], scores[m][t][2 * half + 1]));
-          // Every tile holds a valid key, and the quad covers the tile's 64 columns: the max is finite.
-          const float next_max = fmaxf(running_max[m][half], quad_max(tile_max));
-          const float shift = next_max * scale_log2;
-          const float rescale = ptx::exp2_approx(fmaf(running_max[m][half], scale_log2, -shift));
-          float tile_full = 0.f;
-#pragma unroll
-          for (int t = 0; t < kKeyTiles; ++t) {
-#pragma unroll
-            for (int e = 0; e < 2; ++e) {
-              float& x = scores[m][t][2 * half + e];
-              x = ptx::exp2_approx(fmaf(x, scale_log2, -shift));
-              tile_full += x;
-            }
-          }
-          // Most tiles lie wholly inside or wholly outside the row's band |r - j| <= width; only
-          // the tiles its edges cross are summed key by key.
-          float tile_band = 0.f;
-          if (key0 >= r - width && last_key <= r + width) {
-            tile_band = tile_full;
-          } else if (last_key >= r - width && key0 <= r + width) {
-#pragma unroll
-            for (int t = 0; t < kKeyTiles; ++t) {
-#pragma unroll
-              for (int e = 0; e < 2; ++e) tile_band += abs(r - (key0 + 8 * t + c2 + e)) <= width ? scores[m][t][2 * half + e] : 0.f;
-            }
-          }
-          running_max[m][half] = next_max;
-          full[m][half] = full[m][half] * rescale + tile_full;
-          band[m][half] = band[m][half] * rescale + tile_band;
-        }
+      for (int i = 0; i < kKeysPerTile / 2; ++i) {
+        if (key0 + 8 * (i / 4) + c2 + (i % 2) >= n) acc[i] = -INFINITY;
       }
     }
-    __syncthreads();  // every warp is done with this buffer before the next tile's load refills it
+  };
+  const int my_row = first_row + 16 * warp + g;  // this thread's rows are my_row + 64 m + 8 half
+  const auto row_tile = [&](float(&acc)[kKeysPerTile / 2], int m, int half, int tile) {
+    return RowTile{&acc[2 * half], my_row + 64 * m + 8 * half, tile * kKeysPerTile, c2, width};
+  };
+  // Adds m-tile m's part of `tile` to its rows; returns the rows the fast path refused (bit = half).
+  const auto consume = [&](int m, int tile) {
+    unsigned refused = 0;
+    const RowTile parts[2] = {row_tile(scores[m], m, 0, tile), row_tile(scores[m], m, 1, tile)};
+    if (tile == 0) {
+      for (int half = 0; half < 2; ++half) parts[half].add_exact(rows[m][half], scale_log2);
+      return refused;
+    }
+    // Both rows' exponentials first, with no branch between them, then the band tests.
+    const float whole[2] = {parts[0].exponentiate(rows[m][0].shift, scale_log2), parts[1].exponentiate(rows[m][1].shift, scale_log2)};
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      if (!parts[half].add_exponentiated(rows[m][half], whole[half])) refused |= 1u << half;
+    }
+    return refused;
+  };
+  // Scores m-tile m of `tile` again into scores[0] (read already; the other m-tile may be in
+  // flight) and adds the refused rows exactly. Every thread of the block calls it.
+  const auto redo = [&](int m, int tile, unsigned refused) {
+    issue(m, tile, scores[0]);
+    ptx::wgmma_wait<0>();
+    land(scores[0], tile);
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      if (refused & (1u << half)) row_tile(scores[0], m, half, tile).add_exact(rows[m][half], scale_log2);
+    }
+  };
+
+  // The two m-tiles are software-pipelined, one wgmma group in flight at a time: each m-tile's
+  // scores are read while the other's wgmma runs (m-tile 1 of this key tile, then m-tile 0 of the
+  // next). Key tiles are three deep: tile t + 1 lands during tile t, and tile t + 2 is requested
+  // once every warp is past tile t - 1. The last tile also issues the next m-tile 0, on stale
+  // keys, never read: a wgmma under a condition would make ptxas serialise them all.
+  static_assert(kStages == 3, "the pipeline below assumes three key buffers");
+  gather(q_smem, std::integral_constant<int, kRowsPerBlock>{}, q, p.q_strides[2], first_row);
+  load_keys(0);  // one group with Q
+  load_keys(1);
+  ptx::cp_async_wait_group<1>();
+  ptx::fence_proxy_async_shared();
+  __syncthreads();
+  issue(0, 0, scores[0]);
+  ptx::wgmma_wait<0>();
+  unsigned late = 0;  // this thread's rows of m-tile 1 that the previous tile refused
+  for (int tile = 0; tile < tiles; ++tile) {
+    issue(1, tile, scores[1]);
+    land(scores[0], tile);
+    const unsigned early = consume(0, tile);
+    ptx::cp_async_wait_group<0>();  // tile + 1 has landed
+    ptx::fence_proxy_async_shared();
+    if (__syncthreads_or((early | late) != 0)) {  // rare: a score far above a row's shift
+      if (__syncthreads_or(late != 0)) redo(1, tile - 1, late);
+      if (__syncthreads_or(early != 0)) redo(0, tile, early);
+    }
+    load_keys(tile + 2);  // into the buffer of tile - 1, which every warp has finished
+    ptx::wgmma_wait<0>();
+    issue(0, tile + 1, scores[0]);
+    land(scores[1], tile);
+    late = consume(1, tile);
+    ptx::wgmma_wait<0>();
   }
+  if (__syncthreads_or(late != 0)) redo(1, tiles - 1, late);
 
   float mean_part = 0.f;  // this thread's rows' share of the slice mean (one lane per quad)
 #pragma unroll
   for (int m = 0; m < kRowTiles; ++m) {
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
-      // The quad's four threads share each row's max; their partial sums add.
-      const float whole = quad_sum(full[m][half]), in_band = quad_sum(band[m][half]);
-      const int r = row0 + 16 * m + g + 8 * half;
+      // The quad's four threads hold the row's keys against their own shifts: bring them to one.
+      const RowSums& s = rows[m][half];
+      const float top = quad_max(s.shift);
+      const float to_top = s.shift == -INFINITY ? 0.f : ptx::exp2_approx(s.shift - top);
+      const float whole = quad_sum(s.full * to_top), in_band = quad_sum(s.band * to_top);
+      const int r = my_row + 64 * m + 8 * half;
       if (lane % 4 == 0 && r < n) {
         const float recall = in_band / whole;
         if (sample.row_recall) sample.row_recall[static_cast<std::int64_t>(slice) * n + r] = recall;
@@ -223,7 +330,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm(D)) band_recall_kern
   if (sample.slice_mean) {
 #pragma unroll
     for (int offset = 16; offset > 0; offset /= 2) mean_part += __shfl_xor_sync(0xffffffffu, mean_part, offset);
-    if (lane == 0 && row0 < n) atomicAdd(sample.slice_mean + slice, mean_part / static_cast<float>(n));
+    if (lane == 0) atomicAdd(sample.slice_mean + slice, mean_part / static_cast<float>(n));
   }
 }
 
@@ -233,7 +340,18 @@ void launch(const BandRecallParams& p, cudaStream_t stream) {
   for (int i = 0; i < p.sample_count; ++i) rows = rows > p.samples[i].n ? rows : p.samples[i].n;
   const dim3 grid(static_cast<unsigned>((rows + kRowsPerBlock - 1) / kRowsPerBlock), static_cast<unsigned>(p.batch * p.heads),
                   static_cast<unsigned>(p.sample_count));
-  band_recall_kernel<T, D><<<grid, kThreads, 0, stream>>>(p);
+  constexpr int kSmem = Layout<D>::kSmemBytes;
+  // The shared-memory limit is raised once per device (ARM launches this in every layer).
+  static std::atomic<std::uint64_t> configured{0};
+  int device = 0;
+  check_cuda(cudaGetDevice(&device), "band_recall_kernel: current device");
+  const std::uint64_t bit = device < 64 ? std::uint64_t{1} << device : 0;
+  if (!bit || !(configured.load(std::memory_order_acquire) & bit)) {
+    check_cuda(cudaFuncSetAttribute(band_recall_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem),
+               "band_recall_kernel: shared memory size");
+    configured.fetch_or(bit, std::memory_order_release);
+  }
+  band_recall_kernel<T, D><<<grid, kThreads, kSmem, stream>>>(p);
   check_launch("band_recall_kernel");
 }
 
@@ -258,14 +376,15 @@ void band_recall(const BandRecallParams& p, cudaStream_t stream) {
     if (!s.positions || (!s.row_recall && !s.slice_mean)) throw std::invalid_argument("band_recall: a null pointer");
   }
   if (static_cast<std::int64_t>(p.batch) * p.heads > 65535) throw std::invalid_argument("band_recall: more than 65535 batch*head slices");
+  if (p.len > INT32_MAX || p.q_strides[2] > INT32_MAX / 2 || p.k_strides[2] > INT32_MAX / 2) {
+    throw std::invalid_argument("band_recall: len must be below 2^31 and row strides below 2^30 elements");
+  }
   if (!p.q || !p.k) throw std::invalid_argument("band_recall: a null pointer");
   const auto misaligned = [](const void* ptr, std::uintptr_t bytes) { return reinterpret_cast<std::uintptr_t>(ptr) % bytes != 0; };
   for (int i = 0; i < 3; ++i) {
-    if (p.k_strides[i] % 8 != 0 || p.q_strides[i] % 2 != 0) {
-      throw std::invalid_argument("band_recall: K strides must be multiples of 8 elements and Q strides even");
-    }
+    if (p.k_strides[i] % 8 != 0 || p.q_strides[i] % 8 != 0) throw std::invalid_argument("band_recall: strides must be multiples of 8 elements");
   }
-  if (misaligned(p.k, 16) || misaligned(p.q, 4)) throw std::invalid_argument("band_recall: K must be 16-byte and Q 4-byte aligned");
+  if (misaligned(p.k, 16) || misaligned(p.q, 16)) throw std::invalid_argument("band_recall: Q and K must be 16-byte aligned");
   if (p.dtype == AttentionDtype::kBf16) return dispatch_head_dim<__nv_bfloat16>(p, stream);
   return dispatch_head_dim<__half>(p, stream);
 }

@@ -4,11 +4,12 @@
 //
 //   recall_i = sum_{j : |i - j| <= w} exp(s_ij) / sum_j exp(s_ij),   s_ij = q[sample_i] . k[sample_j] / sqrt(D)
 //
-// One launch scores one or two samples (ARM's local and global ones). QK^T runs on tensor cores
-// (mma.sync m16n8k16; built for sm_90a with the other kernels) over 64-key tiles gathered into
-// shared memory; each row keeps an online max and two running sums (the whole row and its band),
-// so no n x n matrix is ever written and no PV product is computed. kernels/NOTES.md has each
-// version's design and timings.
+// One launch scores one or two samples (ARM's local and global ones). A block's 128 sampled query
+// rows and each tile of 64 sampled keys are gathered into swizzled shared memory, and QK^T runs as
+// wgmma (sm_90a). Each row keeps two running sums, the whole row and its band, against a shift
+// that moves only when a sum grows past 2^64 or a tile would overflow it, so most tiles take no
+// maximum; no n x n matrix is ever written and no PV product is computed. kernels/NOTES.md has
+// each version's design and timings.
 #pragma once
 
 #include "kernels/block_sparse_attention.h"
@@ -33,7 +34,7 @@ inline constexpr int kMaxBandRecallSamples = 2;
 
 struct BandRecallParams {
   // [batch, heads, len, head_dim] in element strides {batch, head, row}; the last dimension is
-  // contiguous. Base pointers and row strides allow 16-byte loads of K rows and 4-byte loads of Q.
+  // contiguous. Base pointers and strides allow 16-byte loads of Q and K rows.
   const void* q = nullptr;
   const void* k = nullptr;
   std::int64_t q_strides[3] = {0, 0, 0};

@@ -63,19 +63,26 @@ ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const Vid
   const at::Tensor recalls =
       sampled_band_recalls(q, k, {local, global}, {half_width_for(local, options.sparsity), half_width_for(global, options.sparsity)})
           .to(at::kFloat)
-          .cpu();
+          .cpu()
+          .contiguous();
   r.temporal_recall = recalls[0];
   r.spatial_recall = recalls[1];
-  const at::Tensor& rt = r.temporal_recall;
-  const at::Tensor& rs = r.spatial_recall;
-  const auto code = [](HeadPattern p) { return static_cast<std::int64_t>(p); };
-  if (options.three_way) {
-    r.patterns = at::where(rt >= options.alpha, code(HeadPattern::kTemporal),
-                           at::where(rs >= options.alpha, code(HeadPattern::kSpatial), code(HeadPattern::kTextural)));
-  } else {
-    r.patterns = at::where((rt > 0.95) | (rt > rs), code(HeadPattern::kTemporal), code(HeadPattern::kSpatial));
+  // B x h decisions, made in a loop on the host: a handful of ATen operations on tensors this
+  // small would cost more than the kernel that measured them.
+  r.patterns = at::empty(r.temporal_recall.sizes(), at::kLong);
+  const float* rt = r.temporal_recall.const_data_ptr<float>();
+  const float* rs = r.spatial_recall.const_data_ptr<float>();
+  std::int64_t* out = r.patterns.mutable_data_ptr<std::int64_t>();
+  const auto alpha = static_cast<float>(options.alpha);  // compared in float, as the recalls are
+  for (std::int64_t i = 0; i < r.patterns.numel(); ++i) {
+    HeadPattern p;
+    if (options.three_way) {
+      p = rt[i] >= alpha ? HeadPattern::kTemporal : (rs[i] >= alpha ? HeadPattern::kSpatial : HeadPattern::kTextural);
+    } else {
+      p = rt[i] > 0.95f || rt[i] > rs[i] ? HeadPattern::kTemporal : HeadPattern::kSpatial;
+    }
+    out[i] = static_cast<std::int64_t>(p);
   }
-  r.patterns = r.patterns.to(at::kLong);
   return r;
 }
 

@@ -445,15 +445,15 @@ at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const 
   if (!attention_kernels_available(q, k, k) || q.size(0) * q.size(1) > 65535) return reference();
 #if ASTRAEA_WITH_KERNELS
   const c10::cuda::CUDAGuard guard(q.device());
-  // The kernel reads Q in 4-byte and K rows in 16-byte pieces; other layouts are made contiguous.
+  // The kernel gathers Q and K rows in 16-byte pieces; other layouts are made contiguous.
   const auto aligned = [](const at::Tensor& t, std::int64_t multiple) {
     return t.stride(3) == 1 && t.stride(0) % multiple == 0 && t.stride(1) % multiple == 0 && t.stride(2) % multiple == 0 &&
            reinterpret_cast<std::uintptr_t>(t.data_ptr()) % (multiple * 2) == 0;
   };
-  const at::Tensor qq = aligned(q, 2) ? q : q.contiguous();
+  const at::Tensor qq = aligned(q, kVectorElements) ? q : q.contiguous();
   const at::Tensor kk = aligned(k, kVectorElements) ? k : k.contiguous();
   // contiguous() keeps a misaligned storage offset; such views take the reference.
-  if (!aligned(qq, 2) || !aligned(kk, kVectorElements)) return reference();
+  if (!aligned(qq, kVectorElements) || !aligned(kk, kVectorElements)) return reference();
   const std::int64_t bh = q.size(0) * q.size(1);
   kern::BandRecallParams p;
   p.q = qq.data_ptr(), p.k = kk.data_ptr();

@@ -29,6 +29,12 @@ struct Case {
   std::int64_t half_width;
   bool bshd = false;  // tensors stored [B, S, H, D]
   float q_scale = 1.f;  // > 1 spreads the scores (trained models' logits reach tens)
+  // Scores that climb along the keys, past what one shift of the exponentials can hold: q's
+  // entries have mean q_mean, and a key at position j gets key_ramp * j / len added to every
+  // entry, plus key_step from len / 2 on.
+  float q_mean = 0.f;
+  float key_ramp = 0.f;
+  float key_step = 0.f;
 };
 
 // Largest |recall - reference| allowed: float32 exponentials and sums.
@@ -79,6 +85,10 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
       {"[B,S,H,D] strides, n=200, hd128", bf16, 2, 3, 400, 200, 128, 25, true},
       {"5B local sample: n=1350 of 17776, w=391, hd64", bf16, 1, 2, 17776, 1350, 64, 391},
       {"large scores (q x 4), n=600 of 900, w=150, hd64", bf16, 1, 3, 900, 600, 64, 150, false, 4.f},
+      // About 185 doublings of climb spread over the row: the kernel's sums pass 2^64 and are rescaled.
+      {"scores climbing ~128 nats along the keys, n=900 of 1000, w=100, hd64", bf16, 1, 2, 1000, 900, 64, 100, false, 1.f, 1.f, 16.f},
+      // A jump of about 147 doublings halfway: the tile after it overflows the shift and is redone.
+      {"a ~102-nat jump halfway along the keys, n=500 of 800, w=60, hd128", bf16, 1, 2, 800, 500, 128, 60, false, 1.f, 1.f, 0.f, 9.f},
   };
   std::random_device seed;
   std::mt19937_64 rng(seed());
@@ -93,8 +103,17 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
       }
       std::normal_distribution<float> normal(0.f, 1.f);
       std::vector<std::uint16_t> q(static_cast<std::size_t>(elements)), k(q.size());
-      for (auto& x : q) x = to_bits(c.q_scale * normal(rng), c.dtype);
-      for (auto& x : k) x = to_bits(normal(rng), c.dtype);
+      for (auto& x : q) x = to_bits(c.q_mean + c.q_scale * normal(rng), c.dtype);
+      for (int b = 0; b < c.batch; ++b) {
+        for (int h = 0; h < c.heads; ++h) {
+          for (int j = 0; j < c.len; ++j) {
+            const float climb = c.key_ramp * static_cast<float>(j) / static_cast<float>(c.len) + (j >= c.len / 2 ? c.key_step : 0.f);
+            for (int d = 0; d < c.dim; ++d) {
+              k[static_cast<std::size_t>(b * strides[0] + h * strides[1] + j * strides[2] + d)] = to_bits(climb + normal(rng), c.dtype);
+            }
+          }
+        }
+      }
       // Two samples in one launch, as ARM runs them: the case's, and a smaller one with a narrower band.
       Case second = c;
       second.n = std::min(c.len, c.n * 2 / 3 + 5);
@@ -197,6 +216,15 @@ TEST_CASE("band recall refuses what it cannot run", "[kernels]") {
   p = valid();
   p.k = reinterpret_cast<const char*>(host_buffer) + 4;
   CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("16-byte"));
+  p = valid();
+  p.q = reinterpret_cast<const char*>(host_buffer) + 8;
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("16-byte"));
+  p = valid();
+  p.q_strides[2] = 66;
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("multiples of 8"));
+  p = valid();
+  p.k_strides[2] = std::int64_t{1} << 31;  // row offsets are 32-bit byte counts in the kernel
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("below 2^31"));
   p = valid();
   p.head_dim = 80;
   CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("head_dim 80"));
