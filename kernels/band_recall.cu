@@ -41,7 +41,6 @@ template <int D>
 struct Layout {
   static constexpr int kSwizzleBytes = (D * 2) % 128 == 0 ? 128 : 64;
   static constexpr int kChunkElems = kSwizzleBytes / 2;
-  static constexpr int kVectorsPerChunkRow = kSwizzleBytes / 16;
   static constexpr int kVectorsPerRow = D / 8;
   static constexpr int kSwizzleCode = kSwizzleBytes == 128 ? 1 : 2;
   static constexpr int kAtomBytes = 8 * kSwizzleBytes;
@@ -55,11 +54,7 @@ struct Layout {
   static constexpr int kSmemBytes = kQBytes + kStages * kKeyTileBytes + 1024;  // + alignment slack
 
   // Byte offset of 16-byte piece `vector` of row `row` in a region of `rows` rows.
-  __device__ static std::uint32_t offset(int rows, int row, int vector) {
-    const std::uint32_t logical = row * kSwizzleBytes + (vector % kVectorsPerChunkRow) * 16;
-    const std::uint32_t physical = logical ^ (((logical >> 7) & (kVectorsPerChunkRow - 1)) << 4);
-    return (vector / kVectorsPerChunkRow) * rows * kSwizzleBytes + physical;
-  }
+  __device__ static std::uint32_t offset(int rows, int row, int vector) { return ptx::swizzled_piece_offset(kSwizzleBytes, rows, row, vector); }
   // Byte offset, in a region of `rows` rows, of k-step `step` (16 columns) from row `first_row`:
   // where a wgmma operand starts. The kernel adds it, in 16-byte units, to a region's descriptor.
   __host__ __device__ static constexpr std::uint32_t step_offset(int rows, int first_row, int step) {

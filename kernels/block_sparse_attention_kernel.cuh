@@ -82,18 +82,15 @@ __device__ void produce(const CUtensorMap* tma_q, const CUtensorMap* tma_k, cons
 
 // Query-row gather (GatheredQueryRows): `thread` in [0, threads) of the gathering warp copies the
 // tile's kBlockM gathered rows as 16-byte vectors into the swizzled Q layout, then makes them visible
-// to wgmma and arrives on q_full (initialised with `threads` arrivals). The swizzle is the
-// one TMA writes: inside every 8-row atom, byte bits [4, 7) (128-byte rows) or [4, 6) (64-byte rows)
-// are XORed with bits [7, 10) / [7, 9) of the offset, i.e. with the row inside the atom.
+// to wgmma and arrives on q_full (initialised with `threads` arrivals). The swizzle is the one TMA
+// writes (ptx::swizzled_piece_offset).
 template <class Traits>
 __device__ void gather_query_rows(const BlockSparseSmem<Traits>& smem, const BlockSparseAttentionParams& p, int q_blocks, int tiles,
                                   int thread, int threads) {
   using Element = typename Traits::Element;
   constexpr int kVectorBytes = 16;
   constexpr int kVectorsPerRow = Traits::kHeadDim * Traits::kElementBytes / kVectorBytes;
-  constexpr int kVectorsPerChunkRow = Traits::kSwizzleBytes / kVectorBytes;
   constexpr int kElementsPerVector = kVectorBytes / Traits::kElementBytes;
-  constexpr std::uint32_t kSwizzleRowMask = Traits::kSwizzleBytes / kVectorBytes - 1;  // 7 or 3
   constexpr int kVectors = Traits::kBlockM * kVectorsPerRow;
   static_assert(Traits::kSwizzleBytes == 128 || Traits::kSwizzleBytes == 64, "gather supports 64- and 128-byte swizzles");
   int round = 0;
@@ -105,9 +102,7 @@ __device__ void gather_query_rows(const BlockSparseSmem<Traits>& smem, const Blo
     for (int vector = thread; vector < kVectors; vector += threads) {
       const int r = vector / kVectorsPerRow;
       const int column = vector % kVectorsPerRow;
-      const std::uint32_t logical = r * Traits::kSwizzleBytes + (column % kVectorsPerChunkRow) * kVectorBytes;
-      const std::uint32_t physical = logical ^ (((logical >> 7) & kSwizzleRowMask) << 4);
-      const std::uint32_t dst = smem.q() + (column / kVectorsPerChunkRow) * Traits::kQChunkBytes + physical;
+      const std::uint32_t dst = smem.q() + ptx::swizzled_piece_offset(Traits::kSwizzleBytes, Traits::kBlockM, r, column);
       const int q_row = tile.q_block * Traits::kBlockM + r;
       const int source = q_row < p.q_len ? __ldg(rows + q_row) : -1;
       if (source >= 0 && source < p.q_source_len) {

@@ -116,6 +116,17 @@ __device__ inline void wgmma_wait() {
 __device__ inline void fence_operand(float& r) { asm volatile("" : "+f"(r)::"memory"); }
 __device__ inline void fence_operand(std::uint32_t& r) { asm volatile("" : "+r"(r)::"memory"); }
 
+// Byte offset of 16-byte piece `vector` of row `row` in a shared-memory region of `rows` rows,
+// laid out as TMA writes and wgmma reads a K-major operand: each row cut into chunks of
+// `swizzle_bytes` (128 or 64), a chunk's rows one after another, and inside every 8-row atom the
+// pieces XORed with the row's place in it (byte bits [4, 7) or [4, 6) with bits [7, 10) or [7, 9)).
+__host__ __device__ constexpr std::uint32_t swizzled_piece_offset(int swizzle_bytes, int rows, int row, int vector) {
+  const int pieces_per_chunk_row = swizzle_bytes / 16;
+  const auto logical = static_cast<std::uint32_t>(row * swizzle_bytes + (vector % pieces_per_chunk_row) * 16);
+  const std::uint32_t physical = logical ^ (((logical >> 7) & static_cast<std::uint32_t>(pieces_per_chunk_row - 1)) << 4);
+  return static_cast<std::uint32_t>((vector / pieces_per_chunk_row) * rows * swizzle_bytes) + physical;
+}
+
 // Shared-memory matrix descriptor: start address, leading and stride byte offsets, swizzle code
 // (1 = 128-byte, 2 = 64-byte).
 __device__ inline std::uint64_t matrix_descriptor(std::uint32_t address, std::uint32_t leading_bytes, std::uint32_t stride_bytes,

@@ -99,24 +99,21 @@ TEST_CASE("ARM's choice follows its rule on its own recalls, head by head", "[ar
   at::manual_seed(6);
   const std::int64_t s = kLayout.total_tokens();
   const at::Tensor q = at::randn({kBatch, kHeads, s, kDim}), k = at::randn({kBatch, kHeads, s, kDim});
-  for (const double alpha : {0.0, 0.9, 2.0, -1.0}) {
+  // The median recall sends some heads each way; 0 sends every head to temporal, 2 none.
+  const double median = recognise_patterns(q, k, kLayout, {}).temporal_recall.median().item<double>();
+  for (const double alpha : {0.0, 0.9, 2.0, median}) {
     ArmOptions three_way;
     three_way.alpha = alpha;
-    const ArmResult r = recognise_patterns(q, k, kLayout, three_way);
-    // alpha as a middle recall sends some heads each way; 0 and 2 send all of them one way.
-    ArmOptions middle = three_way;
-    middle.alpha = alpha >= 0 ? alpha : r.temporal_recall.median().item<double>();
-    const ArmResult m = alpha >= 0 ? r : recognise_patterns(q, k, kLayout, middle);
-    ArmOptions two_way = middle;
+    ArmOptions two_way = three_way;
     two_way.three_way = false;
-    const ArmResult t = recognise_patterns(q, k, kLayout, two_way);
+    const ArmResult r = recognise_patterns(q, k, kLayout, three_way), t = recognise_patterns(q, k, kLayout, two_way);
+    const auto a = static_cast<float>(alpha);
     for (std::int64_t b = 0; b < kBatch; ++b) {
       for (std::int64_t h = 0; h < kHeads; ++h) {
-        const float rt = m.temporal_recall[b][h].item<float>(), rs = m.spatial_recall[b][h].item<float>();
-        const auto a = static_cast<float>(middle.alpha);
+        const float rt = r.temporal_recall[b][h].item<float>(), rs = r.spatial_recall[b][h].item<float>();
         const HeadPattern three = rt >= a ? HeadPattern::kTemporal : (rs >= a ? HeadPattern::kSpatial : HeadPattern::kTextural);
         const HeadPattern two = rt > 0.95f || rt > rs ? HeadPattern::kTemporal : HeadPattern::kSpatial;
-        CHECK(m.patterns[b][h].item<std::int64_t>() == static_cast<std::int64_t>(three));
+        CHECK(r.patterns[b][h].item<std::int64_t>() == static_cast<std::int64_t>(three));
         CHECK(t.patterns[b][h].item<std::int64_t>() == static_cast<std::int64_t>(two));
       }
     }
