@@ -45,7 +45,7 @@ AttentionWithLse masked_attention_with_lse(const at::Tensor& q, const at::Tensor
 }  // namespace
 
 AstraeaRainFusionAccelerator::AstraeaRainFusionAccelerator(AstraeaSettings astraea, RainFusionSettings rainfusion)
-    : astraea_(std::move(astraea)), rainfusion_(rainfusion) {
+    : astraea_(std::move(astraea)), rainfusion_(rainfusion), reuse_(rainfusion.decide_every) {
   const auto& r = rainfusion_;
   if (!(r.sparsity >= 0.0 && r.sparsity <= 1.0)) fail("astraea_rainfusion: sparsity {} is outside [0, 1]", r.sparsity);
   if (!(r.warmup >= 0.0 && r.warmup <= 1.0)) fail("astraea_rainfusion: warmup {} is outside [0, 1]", r.warmup);
@@ -62,9 +62,12 @@ void AstraeaRainFusionAccelerator::begin_step(int step, int num_steps) {
   dense_ = step < warmup_steps;
   step_ = step;
   if (step == 0) {
-    arm_patterns_.clear();
+    reuse_.clear();
     used_patterns_.clear();
   }
+  // The warm-up's ARM decisions serve the row-subset calls until the sparse steps decide: the
+  // reuse interval counts from the first sparse step, as in RainFusionAccelerator.
+  if (step == warmup_steps) reuse_.expire();
 }
 
 RowSelection AstraeaRainFusionAccelerator::select_rows(int layer, const at::Tensor& video) { return astraea_.select_rows(layer, video); }
@@ -83,19 +86,24 @@ const at::Tensor& AstraeaRainFusionAccelerator::masks_for(const VideoLayout& lay
 
 at::Tensor AstraeaRainFusionAccelerator::choose_patterns(int layer, const at::Tensor& q, const at::Tensor& k, const VideoLayout& layout,
                                                          const RowSelection& rows) {
+  if (const at::Tensor* kept = reuse_.reusable(layer, step_, q.size(0), q.size(1))) return *kept;
   if (is_random(rainfusion_.decision)) {
-    return random_head_patterns(rainfusion_.random_seed, step_, layer, q.size(0), q.size(1), 0, random_pattern_count(rainfusion_.decision));
+    at::Tensor drawn = random_head_patterns(rainfusion_.random_seed, step_, layer, q.size(0), q.size(1), 0,
+                                            random_pattern_count(rainfusion_.decision));
+    reuse_.store(layer, step_, drawn);
+    return drawn;
   }
+  // ARM reads every query row: a row-subset call keeps the layer's last decision, however old.
   if (rows.all()) {
     const ArmOptions options{rainfusion_.sparsity, rainfusion_.alpha, rainfusion_.decision == PatternDecision::kThreeWay,
                              rainfusion_.first_frame_sink};
-    arm_patterns_[layer] = recognise_patterns(q, k, layout, options).patterns;
+    at::Tensor decided = recognise_patterns(q, k, layout, options).patterns;
+    reuse_.store(layer, step_, decided);
+    return decided;
   }
-  const auto found = arm_patterns_.find(layer);
-  if (found == arm_patterns_.end()) {
-    fail("astraea_rainfusion: layer {} has no ARM decision yet (ARM runs when a block recomputes every row)", layer);
-  }
-  return found->second;
+  const at::Tensor* last = reuse_.latest(layer);
+  if (!last) fail("astraea_rainfusion: layer {} has no ARM decision yet (ARM runs when a block recomputes every row)", layer);
+  return *last;
 }
 
 at::Tensor AstraeaRainFusionAccelerator::attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

@@ -10,7 +10,8 @@
 // Pattern choice. ARM (arm.h) reads the queries of its two samples, and a block projects queries
 // only for the rows it recomputes. So ARM runs on the calls where the block recomputes every row
 // (ASTRAEA's dense steps, a layer's first call, theta = 1), warm-up included, and its choice is
-// kept per layer for the row-subset calls that follow. PatternDecision::kRandom draws per (step,
+// kept per layer for the row-subset calls that follow (with decide_every = r > 1, a full-row call
+// reuses a decision younger than r steps too). PatternDecision::kRandom draws per (step,
 // layer, head) exactly as RainFusionAccelerator does. Budget 1 is therefore RainFusion, and
 // sparsity 0 with textural stride 1 (every mask full) is ASTRAEA.
 //
@@ -21,6 +22,7 @@
 
 #include "attention/accelerator.h"
 #include "attention/astraea_accelerator.h"
+#include "attention/pattern_reuse.h"
 #include "attention/rainfusion_accelerator.h"
 
 #include <map>
@@ -56,7 +58,7 @@ class AstraeaRainFusionAccelerator final : public Accelerator {
   RainFusionSettings rainfusion_;
   bool dense_ = true;
   int step_ = -1;
-  std::map<int, at::Tensor> arm_patterns_;  // per layer: ARM's last choice
+  PatternReuse reuse_;  // per layer: the last decision (ARM's, or a random draw)
   std::map<int, at::Tensor> used_patterns_;  // per layer: the patterns of the last sparse call
   std::optional<VideoLayout> mask_layout_;
   at::Tensor masks_;  // [3, S, S] bool, indexed by HeadPattern

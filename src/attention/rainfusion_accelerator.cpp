@@ -36,7 +36,7 @@ std::pair<at::Tensor, at::Tensor> RainFusionAccelerator::mask_recall_rows_for(co
   return {recall_rows_, recall_mask_rows_};
 }
 
-RainFusionAccelerator::RainFusionAccelerator(RainFusionSettings settings) : settings_(settings) {
+RainFusionAccelerator::RainFusionAccelerator(RainFusionSettings settings) : settings_(settings), reuse_(settings.decide_every) {
   TORCH_CHECK(settings_.sparsity >= 0.0 && settings_.sparsity <= 1.0, "rainfusion: sparsity ", settings_.sparsity, " is outside [0, 1]");
   TORCH_CHECK(settings_.warmup >= 0.0 && settings_.warmup <= 1.0, "rainfusion: warmup ", settings_.warmup, " is outside [0, 1]");
   TORCH_CHECK(settings_.block_size >= 1, "rainfusion: block_size ", settings_.block_size, " must be positive");
@@ -48,6 +48,7 @@ void RainFusionAccelerator::begin_step(int step, int num_steps) {
   const auto warmup_steps = static_cast<int>(std::ceil(settings_.warmup * num_steps));
   dense_ = step < warmup_steps;
   step_ = step;
+  if (step == 0) reuse_.clear();
   stats_.heads_per_pattern_per_step.push_back({0, 0, 0});
 }
 
@@ -65,6 +66,35 @@ const at::Tensor& RainFusionAccelerator::masks_for(const VideoLayout& layout, co
   return masks_;
 }
 
+at::Tensor RainFusionAccelerator::choose_patterns(int layer, const at::Tensor& q, const at::Tensor& k, const VideoLayout& layout) {
+  if (const at::Tensor* kept = reuse_.reusable(layer, step_, q.size(0), q.size(1))) {
+    ++stats_.pattern_reuses;
+    return *kept;
+  }
+  at::Tensor patterns;
+  if (is_random(settings_.decision)) {
+    patterns = random_head_patterns(settings_.random_seed, step_, layer, q.size(0), q.size(1), first_head_,
+                                    random_pattern_count(settings_.decision));
+  } else if (settings_.decision == PatternDecision::kMaskRecall) {
+    const auto [recall_rows, mask_rows] = mask_recall_rows_for(layout, q.device());
+    patterns = recognise_patterns_by_mask_recall(q, k, recall_rows, mask_rows).patterns;
+  } else {
+    const ArmOptions options{settings_.sparsity, settings_.alpha, settings_.decision == PatternDecision::kThreeWay,
+                             settings_.first_frame_sink};
+    patterns = recognise_patterns(q, k, layout, options).patterns;
+  }
+  ++stats_.pattern_decisions;
+  if (const at::Tensor* previous = reuse_.latest(layer); previous && previous->sizes() == patterns.sizes()) {
+    const at::Tensor before = previous->to(at::kCPU).contiguous(), now = patterns.to(at::kCPU).contiguous();
+    const std::int64_t* a = before.const_data_ptr<std::int64_t>();
+    const std::int64_t* b = now.const_data_ptr<std::int64_t>();
+    for (std::int64_t i = 0; i < now.numel(); ++i) stats_.heads_changed += a[i] != b[i];
+    stats_.heads_compared += now.numel();
+  }
+  reuse_.store(layer, step_, patterns);
+  return patterns;
+}
+
 at::Tensor RainFusionAccelerator::attention(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                             const VideoLayout& layout, const RowSelection& rows) {
   TORCH_CHECK(rows.all(), "rainfusion attention (layer ", layer, ") computes every row; got a row selection");
@@ -79,18 +109,7 @@ at::Tensor RainFusionAccelerator::attention(int layer, const at::Tensor& q, cons
     return out;
   }
   auto start = Clock::now();
-  at::Tensor patterns;
-  if (is_random(settings_.decision)) {
-    patterns = random_head_patterns(settings_.random_seed, step_, layer, q.size(0), q.size(1), first_head_,
-                                    random_pattern_count(settings_.decision));
-  } else if (settings_.decision == PatternDecision::kMaskRecall) {
-    const auto [recall_rows, mask_rows] = mask_recall_rows_for(layout, q.device());
-    patterns = recognise_patterns_by_mask_recall(q, k, recall_rows, mask_rows).patterns;
-  } else {
-    const ArmOptions options{settings_.sparsity, settings_.alpha, settings_.decision == PatternDecision::kThreeWay,
-                             settings_.first_frame_sink};
-    patterns = recognise_patterns(q, k, layout, options).patterns;
-  }
+  const at::Tensor patterns = choose_patterns(layer, q, k, layout);
   stats_.arm_seconds += seconds_since(start);
 
   start = Clock::now();

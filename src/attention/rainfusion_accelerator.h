@@ -1,6 +1,7 @@
 // RainFusion (METHODS.md section 2): after a dense warm-up, every (batch element, head) gets one
 // of three sparse patterns, chosen online by ARM (or, as ARM's baseline, uniformly at random per
-// head: PatternDecision::kRandom), and attention runs under that pattern's mask.
+// head: PatternDecision::kRandom), and attention runs under that pattern's mask. A layer decides
+// at most every decide_every steps and reuses its decision between (pattern_reuse.h).
 // On CUDA sm_90 with bf16/fp16 (attention_kernels_available) the sparse steps run on the
 // block-sparse kernel (rainfusion_kernels.h: block lists built on the GPU, block-granular bands,
 // exact textural gather), at any sequence length. Elsewhere the reference: the masks are dense
@@ -10,6 +11,7 @@
 
 #include "attention/accelerator.h"
 #include "attention/arm.h"
+#include "attention/pattern_reuse.h"
 #include "attention/rainfusion_masks.h"
 #include "attention/rainfusion_kernels.h"
 
@@ -43,6 +45,7 @@ struct RainFusionSettings {
   int textural_stride = 2;
   int block_size = 128;
   TokenOrder temporal_order = TokenOrder::kTokenMajor;  // order of the temporal heads' band (layout_permutation.h)
+  int decide_every = 1;  // r: a layer decides its patterns at most every r steps and reuses them between (pattern_reuse.h)
 };
 
 // Wall-clock shares are host-side steady-clock timings around the ARM and attention calls; on
@@ -56,6 +59,14 @@ struct RainFusionStats {
   std::optional<std::array<double, 3>> pattern_density;
   double arm_seconds = 0.0;
   double attention_seconds = 0.0;
+  // Sparse (layer, step) calls that decided their patterns (ARM, or a random draw), and those
+  // that reused a decision made fewer than decide_every steps before.
+  std::int64_t pattern_decisions = 0;
+  std::int64_t pattern_reuses = 0;
+  // Over decisions that follow an earlier one of the same layer: the (batch element, head) pairs
+  // compared and those whose pattern changed (how stable ARM's choice is from step to step).
+  std::int64_t heads_compared = 0;
+  std::int64_t heads_changed = 0;
 };
 
 class RainFusionAccelerator final : public Accelerator {
@@ -81,12 +92,15 @@ class RainFusionAccelerator final : public Accelerator {
   // Mask recall's query rows and their rows of the three masks ([3, n, S] float 0/1 on `device`),
   // built on the CPU once per layout, row by row (no S x S mask, on either device).
   std::pair<at::Tensor, at::Tensor> mask_recall_rows_for(const VideoLayout& layout, const at::Device& device);
+  // int64 [B, h] HeadPattern codes for this call: decided (ARM or random) or reused.
+  at::Tensor choose_patterns(int layer, const at::Tensor& q, const at::Tensor& k, const VideoLayout& layout);
 
   RainFusionSettings settings_;
   RainFusionStats stats_;
   bool dense_ = true;
   int step_ = -1;
   std::int64_t first_head_ = 0;
+  PatternReuse reuse_;
   std::optional<VideoLayout> mask_layout_;
   at::Tensor masks_;
   std::optional<VideoLayout> recall_layout_;

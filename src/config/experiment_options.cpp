@@ -121,6 +121,7 @@ RainFusionOptions decode_rainfusion(Reader& r) {
   o.textural_stride = r.string("textural_stride", "auto") == "auto" ? 0 : static_cast<int>(r.integer("textural_stride", 2, 2, 16));
   o.block_size = static_cast<int>(r.integer("block_size", o.block_size, 16, 256));
   o.permutation = r.one_of("permutation", {"token_major", "tile_major"}, o.permutation);
+  o.decide_every = static_cast<int>(r.integer("decide_every", o.decide_every, 1, 1000));
   return o;
 }
 

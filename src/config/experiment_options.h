@@ -100,6 +100,7 @@ struct RainFusionOptions {
   int textural_stride = 0;              // tau; 0 ("auto" in configs): follows the sparsity (textural_stride_for_sparsity)
   int block_size = 128;
   std::string permutation = "token_major";  // temporal heads' band order: token_major (h, w, t) | tile_major (3D tiles of block_size)
+  int decide_every = 1;                 // r: a layer's patterns are decided at most every r steps, reused between
 };
 
 struct AstraeaOptions {

@@ -46,6 +46,7 @@ attention::RainFusionSettings rainfusion_settings(const config::RainFusionOption
   s.textural_stride = o.textural_stride == 0 ? attention::textural_stride_for_sparsity(o.sparsity) : o.textural_stride;
   s.block_size = o.block_size;
   s.temporal_order = o.permutation == "tile_major" ? attention::TokenOrder::kTileMajor : attention::TokenOrder::kTokenMajor;
+  s.decide_every = o.decide_every;
   return s;
 }
 
@@ -105,6 +106,13 @@ void collect_method_metrics(const attention::Accelerator& accelerator, std::vect
       if (stats.pattern_density) density += share * (*stats.pattern_density)[static_cast<std::size_t>(p)];
     }
     if (stats.pattern_density) metrics.push_back({"rainfusion_density", 0, density});
+  }
+  if (stats.pattern_decisions + stats.pattern_reuses > 0) {
+    metrics.push_back({"rainfusion_pattern_decisions", 0, static_cast<double>(stats.pattern_decisions)});
+    metrics.push_back({"rainfusion_pattern_reuses", 0, static_cast<double>(stats.pattern_reuses)});
+  }
+  if (stats.heads_compared > 0) {
+    metrics.push_back({"rainfusion_pattern_change_rate", 0, static_cast<double>(stats.heads_changed) / static_cast<double>(stats.heads_compared)});
   }
   const double busy = stats.arm_seconds + stats.attention_seconds;
   if (busy > 0) metrics.push_back({"arm_time_share", 0, stats.arm_seconds / busy});

@@ -151,3 +151,19 @@ TEST_CASE("a row-subset step equals the same rows of RainFusion's masked attenti
   CHECK((subset - pick(full)).abs().max().item<double>() <= 1e-5);
   CHECK(at::equal(combined.patterns(0), attention::random_head_patterns(0, 1, 0, 2, 3)));
 }
+
+TEST_CASE("astraea_rainfusion at budget 1 is RainFusion when both reuse patterns for r steps", "[attention][astraea_rainfusion][reuse]") {
+  // The combination's ARM also decides in the warm-up (for the row-subset calls); its reuse
+  // interval still counts from the first sparse step, so with 3 sparse steps of 4 and r = 2 both
+  // decide at steps 1 and 3 and reuse at step 2.
+  RainFusionSettings settings = sparse_rainfusion();
+  settings.decide_every = 2;
+  RainFusionAccelerator rainfusion(settings);
+  AstraeaRainFusionAccelerator combined(astraea_settings({1.0}), settings);
+  const auto expected = latents(rainfusion);
+  const double error = relative_error(latents(combined), expected);
+  INFO("relative error " << error);
+  CHECK(error <= 1e-5);
+  CHECK(rainfusion.stats().pattern_decisions == 2 * kLayers);
+  CHECK(rainfusion.stats().pattern_reuses == kLayers);
+}

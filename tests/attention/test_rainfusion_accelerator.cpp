@@ -223,3 +223,77 @@ TEST_CASE("ARM's per-head choice beats a random per-head choice at equal density
     }
   }
 }
+
+TEST_CASE("rainfusion with decide_every r reuses a layer's patterns for r steps", "[rainfusion][reuse]") {
+  at::manual_seed(21);
+  const VideoLayout layout{8, 5, 6, 7};
+  constexpr std::int64_t kBatch = 1, kHeads = 4, kDim = 64;
+  // Two inputs whose planted structure is swapped head for head: ARM reads temporal, temporal,
+  // spatial, spatial on the first and the reverse on the second.
+  const auto [q, k] = planted_heads(layout, kBatch, kHeads, kDim);
+  const at::Tensor swapped = at::tensor({3, 2, 1, 0}, at::kLong);
+  const at::Tensor q2 = q.index_select(1, swapped), k2 = k.index_select(1, swapped);
+  const at::Tensor v = at::randn({kBatch, kHeads, layout.total_tokens(), kDim});
+  RainFusionSettings settings;
+  settings.textural_stride = 2;
+  settings.block_size = 1;
+  settings.warmup = 0.0;
+  const ArmOptions options{settings.sparsity, settings.alpha, true, true};
+  const at::Tensor first = recognise_patterns(q, k, layout, options).patterns;
+  const at::Tensor second = recognise_patterns(q2, k2, layout, options).patterns;
+  REQUIRE(at::equal(first, at::tensor({1, 1, 0, 0}, at::kLong).view({1, 4})));
+  REQUIRE(at::equal(second, at::tensor({0, 0, 1, 1}, at::kLong).view({1, 4})));
+
+  const auto check_heads = [&](const at::Tensor& out, const at::Tensor& qs, const at::Tensor& ks, const at::Tensor& patterns) {
+    for (std::int64_t h = 0; h < kHeads; ++h) {
+      const at::Tensor mask = pattern_mask(static_cast<HeadPattern>(patterns[0][h].item<std::int64_t>()), layout, settings.sparsity,
+                                           settings.block_size, settings.textural_stride, true);
+      CHECK(max_abs_diff(out[0][h], masked_attention(qs[0][h], ks[0][h], v[0][h], mask)) <= 1e-5);
+    }
+  };
+  settings.decide_every = 2;
+  RainFusionAccelerator acc(settings);
+  // Steps 0 and 2 decide; steps 1 and 3 keep the decision of the step before, whatever ARM would
+  // read in their inputs. Two layers decide and reuse independently.
+  const std::array<const at::Tensor*, 4> expected{&first, &first, &second, &second};
+  for (int step = 0; step < 4; ++step) {
+    acc.begin_step(step, 4);
+    INFO("step " << step << (step % 2 == 1 ? " reuses" : " decides"));
+    const at::Tensor& qs = step == 0 ? q : q2;
+    const at::Tensor& ks = step == 0 ? k : k2;
+    for (int layer = 0; layer < 2; ++layer) check_heads(acc.attention(layer, qs, ks, v, layout, {}), qs, ks, *expected[step]);
+    const auto& counts = acc.stats().heads_per_pattern_per_step.back();
+    CHECK(counts[static_cast<int>(HeadPattern::kTemporal)] == 2 * 2);
+  }
+  CHECK(acc.stats().pattern_decisions == 4);
+  CHECK(acc.stats().pattern_reuses == 4);
+  // Step 2's decisions are compared with step 0's: every head of both layers changed.
+  CHECK(acc.stats().heads_compared == 2 * kHeads);
+  CHECK(acc.stats().heads_changed == 2 * kHeads);
+  // A new generation (step 0) decides afresh, though its last decision is younger than r steps.
+  acc.begin_step(0, 4);
+  check_heads(acc.attention(0, q2, k2, v, layout, {}), q2, k2, second);
+  acc.begin_step(1, 4);
+  check_heads(acc.attention(0, q, k, v, layout, {}), q, k, second);
+  CHECK(acc.stats().pattern_decisions == 5);
+  CHECK(acc.stats().pattern_reuses == 5);
+  CHECK(acc.stats().heads_compared == 2 * kHeads);  // a new generation's first decision has nothing to compare with
+
+  // decide_every 1 (the default) decides at every step: step 1 reads the swapped input.
+  settings.decide_every = 1;
+  RainFusionAccelerator every(settings);
+  every.begin_step(0, 4);
+  check_heads(every.attention(0, q, k, v, layout, {}), q, k, first);
+  every.begin_step(1, 4);
+  check_heads(every.attention(0, q2, k2, v, layout, {}), q2, k2, second);
+  CHECK(every.stats().pattern_reuses == 0);
+  CHECK(every.stats().heads_compared == kHeads);
+  CHECK(every.stats().heads_changed == kHeads);
+  every.begin_step(2, 4);
+  every.attention(0, q2, k2, v, layout, {});
+  CHECK(every.stats().heads_compared == 2 * kHeads);
+  CHECK(every.stats().heads_changed == kHeads);  // the same input, the same decision
+
+  settings.decide_every = 0;
+  REQUIRE_THROWS_WITH(RainFusionAccelerator{settings}, Catch::Contains("interval 0 must be at least 1 step"));
+}

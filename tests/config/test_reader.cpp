@@ -119,6 +119,9 @@ TEST_CASE("decode_experiment names the file behind a bad value", "[config][exper
   CHECK(compose_with({"method=rainfusion", "method.permutation=tile_major"}).method.rainfusion.permutation == "tile_major");
   REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.permutation=frame_major"}),
                       Catch::Contains("expected one of token_major|tile_major, got 'frame_major'"));
+  CHECK(compose_with({"method=rainfusion"}).method.rainfusion.decide_every == 1);
+  CHECK(compose_with({"method=rainfusion", "method.decide_every=3"}).method.rainfusion.decide_every == 3);
+  REQUIRE_THROWS_WITH(compose_with({"method=rainfusion", "method.decide_every=0"}), Catch::Contains("method.decide_every"));
   // The combination decodes both option sets from experiments/method/astraea_rainfusion.yaml.
   const auto combined = compose_with({"method=astraea_rainfusion", "method.sparsity=0.6", "method.total_budget=0.4"}).method;
   CHECK(combined.name == "astraea_rainfusion");

@@ -105,6 +105,9 @@ TEST_CASE("dense, RainFusion, ASTRAEA and their combination all run through the 
   CHECK(rainfusion.out.find("method=rainfusion") != std::string::npos);
   CHECK(rainfusion.out.find("rainfusion_spatial_share") != std::string::npos);
   CHECK(rainfusion.out.find("arm_time_share") != std::string::npos);
+  // 3 steps, 1 of them dense: each layer decides at both sparse steps, and the second compares.
+  CHECK(rainfusion.out.find("rainfusion_pattern_decisions") != std::string::npos);
+  CHECK(rainfusion.out.find("rainfusion_pattern_change_rate") != std::string::npos);
 }
 
 TEST_CASE("a trial that fails is recorded with its reason and the sweep goes on", "[driver][cli]") {
