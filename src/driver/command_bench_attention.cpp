@@ -215,6 +215,7 @@ std::map<std::pair<std::string, std::string>, double> run_flex(const BenchAttent
 int bench_attention_command(const BenchAttentionCommand& c) {
   if (c.shapes.empty() || c.densities.empty()) fail(ErrorKind::kConfig, "bench attention: needs at least one --shape and one --density");
   if (c.iters < 1) fail(ErrorKind::kConfig, "bench attention: --iters {} must be at least 1", c.iters);
+  if (c.decide_every < 1) fail(ErrorKind::kConfig, "bench attention: --decide-every {} must be at least 1", c.decide_every);
   std::vector<Shape> shapes;
   for (const auto& text : c.shapes) shapes.push_back(parse_shape(text));
   std::vector<std::pair<std::string, attention::VideoLayout>> layouts;
@@ -313,17 +314,27 @@ int bench_attention_command(const BenchAttentionCommand& c) {
   fmt::print("{}", table.render());
   nlohmann::json json_arm = nlohmann::json::array();
   if (!arm_rows.empty()) {
-    Table arm_table({"shape (B,H,S,D)", "layout (text,T,H,W)", "ARM ms", "N", "% of SDPA dense", "% of astraea dense"},
-                    {false, false, true, true, true, true});
+    std::vector<std::string> header{"shape (B,H,S,D)", "layout (text,T,H,W)", "ARM ms", "N", "% of SDPA dense", "% of astraea dense"};
+    const std::string per_step = fmt::format("% of SDPA dense per step (r={})", c.decide_every);
+    if (c.decide_every > 1) header.push_back(per_step);
+    std::vector<bool> right(header.size(), true);
+    right[0] = right[1] = false;
+    Table arm_table(header, right);
     for (const auto& a : arm_rows) {
       const auto of = [&](const std::string& kernel) {
         const auto r = std::find_if(rows.begin(), rows.end(), [&](const Row& x) { return x.shape == a.shape && x.kernel == kernel; });
         return 100.0 * a.timing.ms / r->timing.ms;
       };
-      arm_table.add_row({a.shape, a.layout, fmt::format("{:.3f}", a.timing.ms), std::to_string(a.timing.iters), fmt::format("{:.2f}", of("SDPA dense")),
-                         fmt::format("{:.2f}", of("astraea (dense policy)"))});
+      std::vector<std::string> cells{a.shape, a.layout, fmt::format("{:.3f}", a.timing.ms), std::to_string(a.timing.iters),
+                                     fmt::format("{:.2f}", of("SDPA dense")), fmt::format("{:.2f}", of("astraea (dense policy)"))};
       json_arm.push_back({{"shape", a.shape}, {"layout", a.layout}, {"ms", a.timing.ms}, {"iters", a.timing.iters},
                           {"percent_of_sdpa_dense", of("SDPA dense")}, {"percent_of_astraea_dense", of("astraea (dense policy)")}});
+      if (c.decide_every > 1) {
+        cells.push_back(fmt::format("{:.2f}", of("SDPA dense") / c.decide_every));
+        json_arm.back()["decide_every"] = c.decide_every;
+        json_arm.back()["percent_of_sdpa_dense_per_step"] = of("SDPA dense") / c.decide_every;
+      }
+      arm_table.add_row(cells);
     }
     fmt::print("RainFusion's ARM pattern choice for every head (two samples, band recall, result on the host):\n{}", arm_table.render());
   }

@@ -84,6 +84,9 @@ struct BenchAttentionCommand {
   bool flex = false;         // time FlexAttention on the identical masks (scripts/bench_attention_baselines.py)
   std::string baselines_script = "scripts/bench_attention_baselines.py";
   std::string json_out;      // also write the numbers as JSON
+  // ARM's share of dense attention per step when each layer decides every r steps
+  // (method.decide_every): its time per decision over r. 1 adds no column.
+  int decide_every = 1;
 };
 // The block-sparse attention kernel (dense policy and block lists at each density) against
 // at::scaled_dot_product_attention on the same inputs and, with --flex, FlexAttention on the same

@@ -111,6 +111,9 @@ int dispatch(int argc, char** argv) {
   bench_attention_app->add_flag("--flex", bench_attention.flex, "Also time FlexAttention on the identical masks (CUDA; runs the baselines script)");
   bench_attention_app->add_option("--baselines-script", bench_attention.baselines_script, "The Python baselines script")->capture_default_str();
   bench_attention_app->add_option("--json", bench_attention.json_out, "Also write the numbers to this JSON file");
+  bench_attention_app->add_option("--decide-every", bench_attention.decide_every,
+                                  "Also give ARM's share of SDPA dense per step when layers decide every R steps (method.decide_every)")
+      ->capture_default_str();
   BenchE2ECommand bench_e2e;
   auto* bench_e2e_app = bench_app->add_subcommand("e2e", "End-to-end latency over rank counts (parallel.gpus) and settings");
   bench_e2e_app->add_option("config", bench_e2e.config_file, "Config, e.g. experiments/bench/cogvideox_5b.yaml")->required();

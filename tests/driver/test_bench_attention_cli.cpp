@@ -71,7 +71,7 @@ TEST_CASE("bench attention times ARM's pattern choice for a shape whose tokens a
   Workspace ws;
   // 6 text + 3 frames of 4 x 8 patches = 102 tokens: the first shape has a layout, the second none.
   const auto r = run_cli("bench attention --shape 1,2,102,16 --shape 1,2,100,16 --layout 6,3,4,8 --density 1 --iters 2 --warmup-ms 1 "
-                         "--device cpu --dtype float32 --json bench.json",
+                         "--device cpu --dtype float32 --decide-every 4 --json bench.json",
                          ws.path());
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -84,6 +84,10 @@ TEST_CASE("bench attention times ARM's pattern choice for a shape whose tokens a
   CHECK(arm.at("iters").get<int>() == 2);
   const double sdpa_ms = report.at("rows")[0].at("ms").get<double>();
   CHECK(arm.at("percent_of_sdpa_dense").get<double>() == Approx(100.0 * arm.at("ms").get<double>() / sdpa_ms));
+  // Deciding every 4 steps spreads one decision's time over 4 steps.
+  CHECK_THAT(r.out, Catch::Contains("% of SDPA dense per step (r=4)"));
+  CHECK(arm.at("decide_every").get<int>() == 4);
+  CHECK(arm.at("percent_of_sdpa_dense_per_step").get<double>() == Approx(25.0 * arm.at("ms").get<double>() / sdpa_ms));
   const auto layout = run_cli("bench attention --shape 1,1,8,4 --layout 2,0,2,2 --device cpu", ws.path());
   CHECK(layout.status == 2);
   CHECK_THAT(layout.err, Catch::Contains("--layout '2,0,2,2'"));
@@ -97,6 +101,9 @@ TEST_CASE("bench attention refuses bad input in one line with exit 2", "[driver]
   const auto density = run_cli("bench attention --shape 1,1,8,4 --density 0 --device cpu", ws.path());
   CHECK(density.status == 2);
   CHECK_THAT(density.err, Catch::Contains("--density 0 is outside (0, 1]"));
+  const auto every = run_cli("bench attention --shape 1,1,8,4 --device cpu --decide-every 0", ws.path());
+  CHECK(every.status == 2);
+  CHECK_THAT(every.err, Catch::Contains("--decide-every 0 must be at least 1"));
   const auto flex = run_cli("bench attention --shape 1,1,8,4 --device cpu --flex", ws.path());
   CHECK(flex.status == 2);
   CHECK_THAT(flex.err, Catch::Contains("FlexAttention is timed on a CUDA device"));
