@@ -46,6 +46,7 @@ std::string markdown(const ParetoTable& t) {
   const auto c = cells_of(t, false);
   std::string out = fmt::format("Pareto table of study `{}` ({} {})\n\n", t.study, t.quality_metric,
                                 t.quality_higher_is_better ? "higher is better" : "lower is better");
+  if (!t.common_overrides.empty()) out += fmt::format("Every sweep row below also sets: `{}`\n\n", fmt::join(t.common_overrides, " "));
   out += fmt::format("| {} |\n|{}|\n", fmt::join(c.header, " | "), fmt::join(std::vector<std::string>(c.header.size(), "---"), "|"));
   for (const auto& row : c.rows) out += fmt::format("| {} |\n", fmt::join(row, " | "));
   return out + "\n" + footer(t) + "\n";
@@ -101,7 +102,9 @@ std::string latex(const ParetoTable& t) {
     }
     out += fmt::format("{} \\\\\n", fmt::join(row, " & "));
   }
-  return out + "\\bottomrule\n\\end{tabular}\n% " + footer(t) + "\n";
+  out += "\\bottomrule\n\\end{tabular}\n% " + footer(t) + "\n";
+  if (!t.common_overrides.empty()) out += fmt::format("% every sweep row also sets: {}\n", fmt::join(t.common_overrides, " "));
+  return out;
 }
 
 nlohmann::json number_json(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
@@ -128,6 +131,7 @@ std::string json(const ParetoTable& t) {
                         {"hypervolume", t.hypervolume},
                         {"reference_point", t.reference_point},
                         {"skipped", t.skipped},
+                        {"common_overrides", t.common_overrides},
                         {"rows", rows}}
              .dump(2) +
          "\n";

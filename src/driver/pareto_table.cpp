@@ -28,22 +28,46 @@ std::optional<double> metric_of(const results::TrialRow& t, const std::string& n
   return std::nullopt;
 }
 
-std::string label_of(const results::TrialRow& t, bool dense) {
-  if (dense) return "dense";
+// A search trial's label: its generation, index and mean budget; nullopt for other trials.
+std::optional<std::string> search_label(const results::TrialRow& t) {
   const auto params = nlohmann::json::parse(t.params_json, nullptr, false);
-  if (params.is_object() && params.contains("budget")) {
-    const auto budget = params.at("budget").get<std::vector<double>>();
-    double mean = 0;
-    for (double b : budget) mean += b / static_cast<double>(budget.size());
-    return fmt::format("g{}#{} budget {:.3f}", params.value("generation", 0), params.value("index", 0), mean);
-  }
-  std::string text;
+  if (!params.is_object() || !params.contains("budget")) return std::nullopt;
+  const auto budget = params.at("budget").get<std::vector<double>>();
+  double mean = 0;
+  for (double b : budget) mean += b / static_cast<double>(budget.size());
+  return fmt::format("g{}#{} budget {:.3f}", params.value("generation", 0), params.value("index", 0), mean);
+}
+
+std::vector<std::string> overrides_of(const results::TrialRow& t) {
+  std::vector<std::string> out;
   const auto overrides = nlohmann::json::parse(t.overrides_json, nullptr, false);
   if (overrides.is_array()) {
-    for (const auto& o : overrides) text += (text.empty() ? "" : " ") + (o.is_string() ? o.get<std::string>() : o.dump());
+    for (const auto& o : overrides) out.push_back(o.is_string() ? o.get<std::string>() : o.dump());
+  }
+  return out;
+}
+
+// The overrides every one of `lists` holds, in the first list's order (none for fewer than two).
+std::vector<std::string> common_to_all(const std::vector<std::vector<std::string>>& lists) {
+  if (lists.size() < 2) return {};
+  std::vector<std::string> common;
+  for (const auto& o : lists.front()) {
+    if (std::all_of(lists.begin() + 1, lists.end(), [&](const auto& l) { return std::find(l.begin(), l.end(), o) != l.end(); })) {
+      common.push_back(o);
+    }
+  }
+  return common;
+}
+
+// A sweep trial's label: its overrides less those common to every row, shortened to fit a column.
+std::string label_of(const results::TrialRow& t, const std::vector<std::string>& common) {
+  std::string text;
+  for (const auto& o : overrides_of(t)) {
+    if (std::find(common.begin(), common.end(), o) == common.end()) text += (text.empty() ? "" : " ") + o;
   }
   if (text.size() > kMaxLabelWidth) text = text.substr(0, kMaxLabelWidth - 3) + "...";
-  return text.empty() ? fmt::format("trial {}", t.id) : text;
+  if (!text.empty()) return text;
+  return common.empty() ? fmt::format("trial {}", t.id) : "(the common overrides only)";
 }
 
 std::string pick_quality_metric(const results::StudyRow& study, const std::vector<results::TrialRow>& trials) {
@@ -84,20 +108,29 @@ ParetoTable build_pareto_table(const results::Store& store, std::int64_t study_i
   table.quality_metric = quality_metric.empty() ? pick_quality_metric(study, trials) : quality_metric;
   table.quality_higher_is_better = metric_higher_is_better(table.quality_metric);
 
+  // The rows' trials first, so that the overrides every sweep row shares can leave the labels.
+  std::vector<std::pair<const results::TrialRow*, bool>> used;  // (trial, dense)
+  std::vector<std::vector<std::string>> sweep_overrides;
   for (const auto& t : trials) {
     if (t.status != results::TrialStatus::kComplete) continue;
-    const auto latency = metric_of(t, "latency_ms");
     const bool dense = trial_options(t).method.name == "dense";
     // The dense baseline is its own reference: perfect fidelity, whatever the metric records.
-    auto quality = metric_of(t, table.quality_metric);
-    if (!latency || (!quality && !dense)) {
+    if (!metric_of(t, "latency_ms") || (!metric_of(t, table.quality_metric) && !dense)) {
       ++table.skipped;
       continue;
     }
+    used.emplace_back(&t, dense);
+    if (!dense && !search_label(t)) sweep_overrides.push_back(overrides_of(t));
+  }
+  table.common_overrides = common_to_all(sweep_overrides);
+  for (const auto& [trial, dense] : used) {
+    const results::TrialRow& t = *trial;
+    const auto latency = metric_of(t, "latency_ms");
+    const auto quality = metric_of(t, table.quality_metric);
     ParetoRow row;
     row.trial_id = t.id;
     row.dense = dense;
-    row.label = label_of(t, dense);
+    row.label = dense ? "dense" : search_label(t).value_or(label_of(t, table.common_overrides));
     row.latency_ms = *latency;
     row.latency_spread_ms = metric_of(t, "latency_spread_ms").value_or(0.0);
     row.quality = quality.value_or(std::nan(""));

@@ -40,6 +40,9 @@ struct ParetoTable {
   // the front, the ranks and the hypervolume is the dense row's latency / its paired speedup.
   double hypervolume = 0.0;
   std::array<double, 2> reference_point{};
+  // Overrides every sweep row (not dense, not a search trial) shares, left out of their labels;
+  // none with fewer than two such rows.
+  std::vector<std::string> common_overrides;
   int skipped = 0;  // complete trials without the latency or quality metric
   int paired = 0;   // rows whose speedup is paired
 };

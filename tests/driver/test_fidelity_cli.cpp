@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <set>
 
 using astraea::results::Store;
 using astraea::results::StoreOptions;
@@ -153,4 +154,22 @@ TEST_CASE("study.paired_dense times dense beside each sparse generation, and the
   CHECK(rows[1].at("speedup").get<double>() == Approx(paired_speedup).epsilon(1e-12));
   const auto md = run_cli("export pareto --study smoke --quality latent_rel_l2", ws.path());
   CHECK(md.out.find("speedup of 1 row(s) paired") != std::string::npos);
+}
+
+TEST_CASE("export pareto names the overrides every sweep row shares once and labels rows by the rest", "[driver][fidelity][export]") {
+  Workspace ws;
+  const auto r = run_cli("sweep experiments/smoke.yaml -m sampler.steps=2 'prompts.texts=[a]' method=astraea method.total_budget=0.3,0.7", ws.path());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto json = run_cli("export pareto --study smoke --format json", ws.path());
+  INFO(json.err);
+  REQUIRE(json.status == 0);
+  const auto table = nlohmann::json::parse(json.out);
+  CHECK(table.at("common_overrides") == nlohmann::json({"sampler.steps=2", "prompts.texts=[a]", "method=astraea"}));
+  std::set<std::string> labels;
+  for (const auto& row : table.at("rows")) labels.insert(row.at("configuration").get<std::string>());
+  CHECK(labels == std::set<std::string>{"method.total_budget=0.3", "method.total_budget=0.7"});
+  const auto md = run_cli("export pareto --study smoke", ws.path());
+  CHECK_THAT(md.out, Catch::Contains("Every sweep row below also sets: `sampler.steps=2 prompts.texts=[a] method=astraea`"));
+  CHECK_THAT(md.out, Catch::Contains("| method.total_budget=0.7 |"));
 }
