@@ -1,10 +1,11 @@
 #include "core/error.h"
 #include "driver/commands.h"
+#include "driver/override_labels.h"
 #include "driver/table.h"
 #include "results/store.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 
@@ -18,16 +19,6 @@ results::Store open_read_only(const std::string& db) {
   options.read_only = true;
   options.create_if_missing = false;
   return results::Store(db, options);
-}
-
-std::string overrides_text(const std::string& overrides_json) {
-  std::string text;
-  const auto parsed = nlohmann::json::parse(overrides_json, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_array()) {
-    for (const auto& item : parsed) text += (text.empty() ? "" : " ") + (item.is_string() ? item.get<std::string>() : item.dump());
-  }
-  if (text.size() > kMaxOverrideWidth) text = text.substr(0, kMaxOverrideWidth - 3) + "...";
-  return text;
 }
 
 void list_studies(const results::Store& store) {
@@ -47,10 +38,17 @@ void show_study(const results::Store& store, const std::string& name) {
   const auto study = store.find_study(name);
   if (!study) fail(ErrorKind::kConfig, "{}: no study named '{}'", store.path().string(), name);
   fmt::print("study '{}' ({}), created {} UTC\n", study->name, study->kind, study->created_at);
+  const auto trials = store.trials(study->id);
+  std::vector<std::vector<std::string>> overrides;
+  for (const auto& t : trials) overrides.push_back(trial_overrides(t.overrides_json));
+  const auto common = common_overrides(overrides);
+  if (!common.empty()) fmt::print("every trial sets: {}\n", fmt::join(common, " "));
   Table table({"trial", "#", "status", "attempts", "worker", "metrics", "overrides", "error"}, {true, true, false, true, false, true, false, false});
-  for (const auto& t : store.trials(study->id)) {
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const auto& t = trials[i];
     table.add_row({std::to_string(t.id), std::to_string(t.number), std::string(results::to_string(t.status)), std::to_string(t.attempts),
-                   t.worker.value_or(""), std::to_string(t.metrics.size()), overrides_text(t.overrides_json), t.error.value_or("")});
+                   t.worker.value_or(""), std::to_string(t.metrics.size()), override_label(overrides[i], common, kMaxOverrideWidth),
+                   t.error.value_or("")});
   }
   fmt::print("{}", table.render());
 }
@@ -61,7 +59,7 @@ void show_trial(const results::Store& store, std::int64_t id) {
   fmt::print("  attempts {}  worker {}  seed {}\n", t.attempts, t.worker.value_or("-"), t.seed ? std::to_string(*t.seed) : "-");
   fmt::print("  created {}  started {}  finished {}\n", t.created_at, t.started_at.value_or("-"), t.finished_at.value_or("-"));
   if (t.error) fmt::print("  error: {}\n", *t.error);
-  fmt::print("  overrides: {}\n", overrides_text(t.overrides_json));
+  fmt::print("  overrides: {}\n", override_label(trial_overrides(t.overrides_json), {}, 0));
   if (t.environment_id) {
     if (const auto env = store.environment(*t.environment_id)) {
       fmt::print("  environment: commit {}{}  {}  torch {}  cuda {}  gpu {}  host {}\n", env->git_commit, env->git_dirty ? " (dirty)" : "",

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "driver/override_labels.h"
 #include "driver/trial_execution.h"
 #include "eval/registry.h"
 #include "search/hypervolume.h"
@@ -38,34 +39,9 @@ std::optional<std::string> search_label(const results::TrialRow& t) {
   return fmt::format("g{}#{} budget {:.3f}", params.value("generation", 0), params.value("index", 0), mean);
 }
 
-std::vector<std::string> overrides_of(const results::TrialRow& t) {
-  std::vector<std::string> out;
-  const auto overrides = nlohmann::json::parse(t.overrides_json, nullptr, false);
-  if (overrides.is_array()) {
-    for (const auto& o : overrides) out.push_back(o.is_string() ? o.get<std::string>() : o.dump());
-  }
-  return out;
-}
-
-// The overrides every one of `lists` holds, in the first list's order (none for fewer than two).
-std::vector<std::string> common_to_all(const std::vector<std::vector<std::string>>& lists) {
-  if (lists.size() < 2) return {};
-  std::vector<std::string> common;
-  for (const auto& o : lists.front()) {
-    if (std::all_of(lists.begin() + 1, lists.end(), [&](const auto& l) { return std::find(l.begin(), l.end(), o) != l.end(); })) {
-      common.push_back(o);
-    }
-  }
-  return common;
-}
-
-// A sweep trial's label: its overrides less those common to every row, shortened to fit a column.
+// A sweep trial's label: its overrides less those common to every row.
 std::string label_of(const results::TrialRow& t, const std::vector<std::string>& common) {
-  std::string text;
-  for (const auto& o : overrides_of(t)) {
-    if (std::find(common.begin(), common.end(), o) == common.end()) text += (text.empty() ? "" : " ") + o;
-  }
-  if (text.size() > kMaxLabelWidth) text = text.substr(0, kMaxLabelWidth - 3) + "...";
+  const std::string text = override_label(trial_overrides(t.overrides_json), common, kMaxLabelWidth);
   if (!text.empty()) return text;
   return common.empty() ? fmt::format("trial {}", t.id) : "(the common overrides only)";
 }
@@ -120,9 +96,9 @@ ParetoTable build_pareto_table(const results::Store& store, std::int64_t study_i
       continue;
     }
     used.emplace_back(&t, dense);
-    if (!dense && !search_label(t)) sweep_overrides.push_back(overrides_of(t));
+    if (!dense && !search_label(t)) sweep_overrides.push_back(trial_overrides(t.overrides_json));
   }
-  table.common_overrides = common_to_all(sweep_overrides);
+  table.common_overrides = common_overrides(sweep_overrides);
   for (const auto& [trial, dense] : used) {
     const results::TrialRow& t = *trial;
     const auto latency = metric_of(t, "latency_ms");

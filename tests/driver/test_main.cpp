@@ -78,8 +78,11 @@ TEST_CASE("sweep runs one trial per job and resumes without repeating them", "[d
   CHECK(second.out.find("6 of 6 jobs complete") != std::string::npos);
   const auto show = run_cli("db show --study smoke", ws.path());
   REQUIRE(show.status == 0);
-  CHECK(show.out.find("seed=2 sampler=dpm") != std::string::npos);
-  CHECK(count_lines(show.out) == 1 + 2 + 6);  // title, header + rule, six trials: nothing ran twice
+  // The overrides all six share are named once; each row keeps what sets it apart.
+  CHECK(show.out.find("every trial sets: sampler.steps=1 prompts.texts=[a]\n") != std::string::npos);
+  CHECK(show.out.find("  seed=2 sampler=dpm") != std::string::npos);
+  CHECK(show.out.find("sampler.steps=1 prompts.texts=[a] seed=") == std::string::npos);
+  CHECK(count_lines(show.out) == 1 + 1 + 2 + 6);  // title, shared overrides, header + rule, six trials: nothing ran twice
   const auto day = *fs::directory_iterator(ws.path() / "multirun");
   const auto sweep_dir = *fs::directory_iterator(day.path());
   CHECK(fs::exists(sweep_dir.path() / "multirun.yaml"));
