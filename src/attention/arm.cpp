@@ -61,10 +61,7 @@ ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const Vid
   // Both recalls reach the host in one copy.
   const auto& [local, global] = cached_samples(layout, options.first_frame_sink, q.device());
   const at::Tensor recalls =
-      sampled_band_recalls(q, k, {local, global}, {half_width_for(local, options.sparsity), half_width_for(global, options.sparsity)})
-          .to(at::kFloat)
-          .cpu()
-          .contiguous();
+      sampled_band_recalls_on_host(q, k, {local, global}, {half_width_for(local, options.sparsity), half_width_for(global, options.sparsity)});
   r.temporal_recall = recalls[0];
   r.spatial_recall = recalls[1];
   // B x h decisions, made in a loop on the host: a handful of ATen operations on tensors this

@@ -11,6 +11,7 @@
 #include "kernels/row_permute.h"
 
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #endif
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 
 namespace astraea::attention {
@@ -426,8 +428,11 @@ at::Tensor sampled_band_recall_reference(const at::Tensor& q, const at::Tensor& 
   return (probs * in_band).sum({-2, -1}) / probs.sum({-2, -1});
 }
 
-at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
-                                const std::vector<std::int64_t>& half_widths) {
+namespace {
+
+// Checks the arguments of the band-recall entry points; true when the fused kernel can run.
+bool band_recall_kernel_runs(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
+                             const std::vector<std::int64_t>& half_widths) {
   constexpr const char* kWho = "sampled_band_recall";
   TORCH_CHECK(q.dim() == 4 && k.sizes() == q.sizes(), kWho, ": q and k must be [B, H, S, D] of one shape; got q ", q.sizes(), ", k ", k.sizes());
   TORCH_CHECK(!samples.empty() && samples.size() <= 2 && samples.size() == half_widths.size(), kWho,
@@ -437,14 +442,22 @@ at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const 
                 samples[i].sizes());
     TORCH_CHECK(half_widths[i] >= 0, kWho, ": half_width ", half_widths[i], " < 0");
   }
-  const auto reference = [&] {
-    std::vector<at::Tensor> recalls;
-    for (std::size_t i = 0; i < samples.size(); ++i) recalls.push_back(sampled_band_recall_reference(q, k, samples[i], half_widths[i]));
-    return at::stack(recalls);
-  };
-  if (!attention_kernels_available(q, k, k) || q.size(0) * q.size(1) > 65535) return reference();
+  return attention_kernels_available(q, k, k) && q.size(0) * q.size(1) <= 65535;
+}
+
+at::Tensor band_recalls_reference(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
+                                  const std::vector<std::int64_t>& half_widths) {
+  std::vector<at::Tensor> recalls;
+  for (std::size_t i = 0; i < samples.size(); ++i) recalls.push_back(sampled_band_recall_reference(q, k, samples[i], half_widths[i]));
+  return at::stack(recalls);
+}
+
 #if ASTRAEA_WITH_KERNELS
-  const c10::cuda::CUDAGuard guard(q.device());
+// The fused kernel into float32 [samples, B, H] on q's device (zeroed here by a memset on the
+// current stream); an undefined tensor when q or k cannot be laid out for it (the caller then runs
+// the reference). The caller holds a CUDAGuard for q's device.
+at::Tensor launch_band_recalls(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
+                               const std::vector<std::int64_t>& half_widths, cudaStream_t stream) {
   // The kernel gathers Q and K rows in 16-byte pieces; other layouts are made contiguous.
   const auto aligned = [](const at::Tensor& t, std::int64_t multiple) {
     return t.stride(3) == 1 && t.stride(0) % multiple == 0 && t.stride(1) % multiple == 0 && t.stride(2) % multiple == 0 &&
@@ -453,7 +466,7 @@ at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const 
   const at::Tensor qq = aligned(q, kVectorElements) ? q : q.contiguous();
   const at::Tensor kk = aligned(k, kVectorElements) ? k : k.contiguous();
   // contiguous() keeps a misaligned storage offset; such views take the reference.
-  if (!aligned(qq, kVectorElements) || !aligned(kk, kVectorElements)) return reference();
+  if (!aligned(qq, kVectorElements) || !aligned(kk, kVectorElements)) return {};
   const std::int64_t bh = q.size(0) * q.size(1);
   kern::BandRecallParams p;
   p.q = qq.data_ptr(), p.k = kk.data_ptr();
@@ -463,21 +476,59 @@ at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const 
   p.dtype = q.scalar_type() == at::kHalf ? kern::AttentionDtype::kFp16 : kern::AttentionDtype::kBf16;
   p.sample_count = static_cast<int>(samples.size());
   // The kernel adds each row's recall / n into its slice's mean, so only [samples, B, H] is written.
-  const at::Tensor means = at::zeros({p.sample_count, q.size(0), q.size(1)}, q.options().dtype(at::kFloat));
+  const at::Tensor means = at::empty({p.sample_count, q.size(0), q.size(1)}, q.options().dtype(at::kFloat));
+  C10_CUDA_CHECK(cudaMemsetAsync(means.data_ptr(), 0, static_cast<std::size_t>(means.numel()) * sizeof(float), stream));
   std::vector<at::Tensor> positions;
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    positions.push_back(samples[i].to(q.device(), at::kLong).contiguous());
-    p.samples[i] = {positions.back().data_ptr<std::int64_t>(), static_cast<int>(samples[i].size(0)), half_widths[i], nullptr,
+    const at::Tensor& s = samples[i];
+    positions.push_back(s.device() == q.device() && s.scalar_type() == at::kLong && s.is_contiguous() ? s : s.to(q.device(), at::kLong).contiguous());
+    p.samples[i] = {positions.back().data_ptr<std::int64_t>(), static_cast<int>(s.size(0)), half_widths[i], nullptr,
                     means.data_ptr<float>() + static_cast<std::int64_t>(i) * bh};
   }
   try {
-    kern::band_recall(p, c10::cuda::getCurrentCUDAStream(q.device().index()).stream());
+    kern::band_recall(p, stream);
   } catch (const std::exception& e) {
-    TORCH_CHECK(false, kWho, ": ", e.what());
+    TORCH_CHECK(false, "sampled_band_recall: ", e.what());
   }
   return means;
+}
+#endif
+
+}  // namespace
+
+at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
+                                const std::vector<std::int64_t>& half_widths) {
+  if (!band_recall_kernel_runs(q, k, samples, half_widths)) return band_recalls_reference(q, k, samples, half_widths);
+#if ASTRAEA_WITH_KERNELS
+  const c10::cuda::CUDAGuard guard(q.device());
+  at::Tensor means = launch_band_recalls(q, k, samples, half_widths, c10::cuda::getCurrentCUDAStream(q.device().index()).stream());
+  return means.defined() ? means : band_recalls_reference(q, k, samples, half_widths);
 #else
-  TORCH_CHECK(false, kWho, ": built without the CUDA kernels");
+  TORCH_CHECK(false, "sampled_band_recall: built without the CUDA kernels");
+#endif
+}
+
+at::Tensor sampled_band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
+                                        const std::vector<std::int64_t>& half_widths) {
+  const auto to_host = [](const at::Tensor& t) { return t.to(at::kFloat).cpu().contiguous(); };
+  if (!band_recall_kernel_runs(q, k, samples, half_widths)) return to_host(band_recalls_reference(q, k, samples, half_widths));
+#if ASTRAEA_WITH_KERNELS
+  const c10::cuda::CUDAGuard guard(q.device());
+  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(q.device().index()).stream();
+  const at::Tensor means = launch_band_recalls(q, k, samples, half_widths, stream);
+  if (!means.defined()) return to_host(band_recalls_reference(q, k, samples, half_widths));
+  // One pinned buffer per thread, grown as needed: safe to reuse, since the stream is synchronised
+  // before its contents are copied out.
+  thread_local at::Tensor pinned;
+  if (!pinned.defined() || pinned.numel() < means.numel()) pinned = at::empty({means.numel()}, at::TensorOptions().dtype(at::kFloat).pinned_memory(true));
+  const std::size_t bytes = static_cast<std::size_t>(means.numel()) * sizeof(float);
+  C10_CUDA_CHECK(cudaMemcpyAsync(pinned.data_ptr(), means.data_ptr(), bytes, cudaMemcpyDeviceToHost, stream));
+  C10_CUDA_CHECK(cudaStreamSynchronize(stream));
+  at::Tensor out = at::empty(means.sizes(), at::kFloat);
+  std::memcpy(out.data_ptr(), pinned.data_ptr(), bytes);
+  return out;
+#else
+  TORCH_CHECK(false, "sampled_band_recall: built without the CUDA kernels");
 #endif
 }
 

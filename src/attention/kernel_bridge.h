@@ -54,6 +54,11 @@ at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const a
 // samples[i] with half_widths[i] (one or two samples).
 at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
                                 const std::vector<std::int64_t>& half_widths);
+// The same recalls delivered to the host: float32 [samples.size(), B, H] on the CPU. On the
+// kernel path the means are zeroed by a memset instead of a fill kernel and come back through a
+// reused pinned buffer with one stream synchronisation (ARM decides on the host).
+at::Tensor sampled_band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
+                                        const std::vector<std::int64_t>& half_widths);
 at::Tensor sampled_band_recall_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width);
 
 // || a[b, n, :] - b[b, n, :] ||_2 for a, b [B, N, D] of one shape and dtype: float32 [B, N]. The

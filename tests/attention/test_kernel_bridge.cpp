@@ -225,8 +225,30 @@ TEST_CASE("sampled_band_recall on sm_90 equals the float32 reference on ARM's sa
       REQUIRE(both.sizes() == at::IntArrayRef({2, b, h}));
       CHECK(max_abs_diff(both[0], sampled_band_recall_reference(q, k, local, 60)) <= 1e-4);
       CHECK(max_abs_diff(both[1], sampled_band_recall_reference(q, k, global, 7)) <= 1e-4);
+      // The host delivery (pinned buffer, memset-zeroed means): the same recalls, on the CPU, and
+      // twice in a row (the reused buffers hold nothing over from the call before).
+      for (int call = 0; call < 2; ++call) {
+        const at::Tensor host = sampled_band_recalls_on_host(q, k, {local, global}, {60, 7});
+        REQUIRE(host.is_cpu());
+        REQUIRE(host.scalar_type() == at::kFloat);
+        REQUIRE(host.sizes() == at::IntArrayRef({2, b, h}));
+        CHECK(max_abs_diff(host[0], sampled_band_recall_reference(q, k, local, 60).cpu()) <= 1e-4);
+        CHECK(max_abs_diff(host[1], sampled_band_recall_reference(q, k, global, 7).cpu()) <= 1e-4);
+      }
     }
   }
+}
+
+TEST_CASE("sampled_band_recalls_on_host off sm_90 is the reference, on the CPU", "[kernel_bridge]") {
+  const VideoLayout layout{6, 3, 4, 5};
+  const at::Tensor q = at::randn({2, 3, layout.total_tokens(), 8}, at::kDouble), k = at::randn({2, 3, layout.total_tokens(), 8}, at::kDouble);
+  const at::Tensor local = arm_local_sample(layout, true), global = arm_global_sample(layout, true);
+  const at::Tensor host = sampled_band_recalls_on_host(q, k, {local, global}, {3, 1});
+  REQUIRE(host.scalar_type() == at::kFloat);
+  REQUIRE(host.sizes() == at::IntArrayRef({2, 2, 3}));
+  CHECK(max_abs_diff(host[0], sampled_band_recall_reference(q, k, local, 3)) <= 1e-6);
+  CHECK(max_abs_diff(host[1], sampled_band_recall_reference(q, k, global, 1)) <= 1e-6);
+  CHECK_THROWS_WITH(sampled_band_recalls_on_host(q, k, {}, {}), Catch::Contains("takes one or two samples"));
 }
 
 TEST_CASE("qk_norm_rope is a bf16 LayerNorm per head then a float32 rotation, head-major", "[kernel_bridge][gpu]") {
