@@ -7,6 +7,8 @@
 #include "support/catch.h"
 #include "support/temp_dir.h"
 
+#include <filesystem>
+
 using astraea::config::Provenance;
 using astraea::config::Reader;
 
@@ -174,4 +176,19 @@ TEST_CASE("the embedded model's configs decode; world prompts come from the worl
                       Catch::Contains("train.shape_weights"));
   REQUIRE_THROWS_WITH(astraea::config::decode_training(load("experiments/train_checker.yaml", {"+train.shape_weights=[1,1,1,3,1]"})),
                       Catch::Contains("only the vdit target weighs its clips by shape"));
+}
+
+TEST_CASE("every study file under experiments/ composes and decodes", "[config][experiments]") {
+  int studies = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("experiments")) {
+    if (entry.path().extension() != ".yaml") continue;
+    const auto [root, name] = astraea::config::locate_config(entry.path());
+    INFO(entry.path().string());
+    const auto composed = astraea::config::compose({root, name, {}});
+    const bool training = name.rfind("train_", 0) == 0;
+    CHECK_NOTHROW(training ? static_cast<void>(astraea::config::decode_training(composed))
+                           : static_cast<void>(astraea::config::decode_experiment(composed)));
+    ++studies;
+  }
+  CHECK(studies >= 9);  // the loop did find the study files
 }
