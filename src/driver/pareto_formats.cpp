@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace astraea::driver {
@@ -35,6 +36,10 @@ Cells cells_of(const ParetoTable& t, bool plus_minus_ascii) {
 std::string footer(const ParetoTable& t) {
   auto text = fmt::format("hypervolume {:.6g} in (latency ms, {} loss) against reference point ({:.6g}, {:.6g}); {} trial(s) without the metrics left out",
                           t.hypervolume, t.quality_metric, t.reference_point[0], t.reference_point[1], t.skipped);
+  const bool has_dense = std::any_of(t.rows.begin(), t.rows.end(), [](const ParetoRow& r) { return r.dense; });
+  if (!has_dense && t.paired == 0) {
+    text += "; no speedup: the study has neither a dense trial (add method=dense to the sweep) nor paired timings (study.paired_dense=true)";
+  }
   if (t.paired > 0) {
     text += fmt::format("; speedup of {} row(s) paired: the median ratio to dense generations timed alternately with the trial's own "
                         "(study.paired_dense), and the front uses the dense row's latency / that speedup", t.paired);

@@ -172,4 +172,6 @@ TEST_CASE("export pareto names the overrides every sweep row shares once and lab
   const auto md = run_cli("export pareto --study smoke", ws.path());
   CHECK_THAT(md.out, Catch::Contains("Every sweep row below also sets: `sampler.steps=2 prompts.texts=[a] method=astraea`"));
   CHECK_THAT(md.out, Catch::Contains("| method.total_budget=0.7 |"));
+  // Neither a dense row nor paired timings: the footer says why the speedup column is blank.
+  CHECK_THAT(md.out, Catch::Contains("no speedup: the study has neither a dense trial"));
 }
