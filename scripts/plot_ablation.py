@@ -5,7 +5,8 @@ Usage: plot_ablation.py DB STUDY X_KEY METRIC [METRIC ...] --out F.(png|svg) [--
 
 Reads the results database read-only. X_KEY is an override key (`method.decide_every`); its values
 must be numbers. Trials are grouped by those of their other overrides that are not common to every
-trial (one line each, labelled with the ones it sets); a metric recorded per step is averaged over its steps. One panel per metric.
+trial (one line each, labelled with the ones it sets); a metric recorded per step is averaged over
+its steps. One panel per metric.
 """
 import argparse
 import json
@@ -46,6 +47,8 @@ def series(db, study, x_key, metrics):
             value = con.execute("SELECT AVG(value) FROM metrics WHERE trial_id = ? AND name = ?", (trial, name)).fetchone()[0]
             if value is not None:
                 out[label][name].append((x, value))
+    if not out:
+        raise ValueError(f"no trial of study '{study}' in {db} that sets {x_key} records any of {', '.join(metrics)}")
     for by_metric in out.values():
         for points in by_metric.values():
             points.sort()
@@ -87,7 +90,10 @@ def main(argv):
         data = series(args.db, args.study, args.x_key, args.metrics)
     except (ValueError, sqlite3.Error) as e:
         sys.exit(f"plot_ablation: {e}")
-    plot(data, args.x_key, args.metrics, args.out, args.logx)
+    try:
+        plot(data, args.x_key, args.metrics, args.out, args.logx)
+    except (OSError, ValueError) as e:
+        sys.exit(f"plot_ablation: cannot write {args.out}: {e}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ class PatternReuse {
  public:
   explicit PatternReuse(int interval = 1);
 
-  int interval() const { return interval_; }
   // The patterns `layer` decided fewer than `interval` steps before `step`, when they are
   // [batch, heads]; nullptr when the layer must decide (first call, due, or another shape).
   const at::Tensor* reusable(int layer, int step, std::int64_t batch, std::int64_t heads) const;

@@ -85,33 +85,40 @@ ParetoTable build_pareto_table(const results::Store& store, std::int64_t study_i
   table.quality_higher_is_better = metric_higher_is_better(table.quality_metric);
 
   // The rows' trials first, so that the overrides every sweep row shares can leave the labels.
-  std::vector<std::pair<const results::TrialRow*, bool>> used;  // (trial, dense)
+  struct Usable {
+    const results::TrialRow* trial;
+    bool dense;
+    double latency_ms;
+    std::optional<double> quality;
+    std::optional<std::string> search;  // a search trial's label
+  };
+  std::vector<Usable> usable;
   std::vector<std::vector<std::string>> sweep_overrides;
   for (const auto& t : trials) {
     if (t.status != results::TrialStatus::kComplete) continue;
     const bool dense = trial_options(t).method.name == "dense";
+    const auto latency = metric_of(t, "latency_ms");
+    const auto quality = metric_of(t, table.quality_metric);
     // The dense baseline is its own reference: perfect fidelity, whatever the metric records.
-    if (!metric_of(t, "latency_ms") || (!metric_of(t, table.quality_metric) && !dense)) {
+    if (!latency || (!quality && !dense)) {
       ++table.skipped;
       continue;
     }
-    used.emplace_back(&t, dense);
-    if (!dense && !search_label(t)) sweep_overrides.push_back(trial_overrides(t.overrides_json));
+    usable.push_back({&t, dense, *latency, quality, dense ? std::nullopt : search_label(t)});
+    if (!dense && !usable.back().search) sweep_overrides.push_back(trial_overrides(t.overrides_json));
   }
   table.common_overrides = common_overrides(sweep_overrides);
-  for (const auto& [trial, dense] : used) {
-    const results::TrialRow& t = *trial;
-    const auto latency = metric_of(t, "latency_ms");
-    const auto quality = metric_of(t, table.quality_metric);
+  for (const auto& u : usable) {
+    const results::TrialRow& t = *u.trial;
     ParetoRow row;
     row.trial_id = t.id;
-    row.dense = dense;
-    row.label = dense ? "dense" : search_label(t).value_or(label_of(t, table.common_overrides));
-    row.latency_ms = *latency;
+    row.dense = u.dense;
+    row.label = u.dense ? "dense" : u.search ? *u.search : label_of(t, table.common_overrides);
+    row.latency_ms = u.latency_ms;
     row.latency_spread_ms = metric_of(t, "latency_spread_ms").value_or(0.0);
-    row.quality = quality.value_or(std::nan(""));
+    row.quality = u.quality.value_or(std::nan(""));
     row.quality_proxy_delta_pct = metric_of(t, "quality_proxy_delta_pct");
-    if (const auto paired = metric_of(t, "paired_speedup"); paired && !dense) {
+    if (const auto paired = metric_of(t, "paired_speedup"); paired && !u.dense) {
       row.speedup = *paired;
       row.paired = true;
       ++table.paired;

@@ -56,6 +56,8 @@ class Series(unittest.TestCase):
             plot_ablation.series(self.db, "a", "method.q", ["err"])
         with self.assertRaisesRegex(ValueError, "no complete trial of study 'nope'"):
             plot_ablation.series(self.db, "nope", "seed", ["err"])
+        with self.assertRaisesRegex(ValueError, "records any of nope"):
+            plot_ablation.series(self.db, "a", "method.r", ["nope"])
         with self.assertRaisesRegex(ValueError, "trial 7: method.r=often is not a number"):
             plot_ablation.series(self.db, "b", "method.r", ["err"])
 
