@@ -73,6 +73,11 @@ __device__ float quad_sum(float x) {
   return x + __shfl_xor_sync(0xffffffffu, x, 2);
 }
 
+// How a key tile lies against the bands of a warp's 16 rows of an m-tile: inside every row's band,
+// outside every one, or crossed by an edge of some row's band (each row then tests for itself).
+// Warp-uniform, so most tiles take no per-row test at all.
+enum class Cover { kNone, kWhole, kEdge };
+
 // One row's sums over the keys seen so far, in units of 2^shift.
 struct RowSums {
   float shift = -INFINITY;
@@ -101,6 +106,23 @@ struct RowTile {
     }
     static_assert(kKeyTiles == 8, "the sum below is written out for eight pairs");
     return ((pair[0] + pair[1]) + (pair[2] + pair[3])) + ((pair[4] + pair[5]) + (pair[6] + pair[7]));
+  }
+
+  // exponentiate() for the last key tile, whose keys that exist all lie in its first `groups`
+  // groups of eight: the other groups are set to 0 without an exponential.
+  __device__ float exponentiate_head(float shift, float scale_log2, int groups) const {
+    float sum = 0.f;
+#pragma unroll
+    for (int t = 0; t < kKeyTiles; ++t) {
+      if (t < groups) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) at(t, e) = ptx::exp2_approx(fmaf(at(t, e), scale_log2, -shift));
+        sum += at(t, 0) + at(t, 1);
+      } else {
+        at(t, 0) = at(t, 1) = 0.f;
+      }
+    }
+    return sum;
   }
 
   // The part of the exponentiated tile (summing to `whole`) inside the band |row - j| <= width.
@@ -141,26 +163,42 @@ struct RowTile {
   // The fast path's second half, after exponentiate(s.shift): adds the tile against the row's
   // current shift, or returns false (nothing added) if its sum would pass kTileSumLimit, which
   // includes a shift of -inf (no key seen yet).
-  __device__ bool add_exponentiated(RowSums& s, float whole) const {
+  __device__ bool add_exponentiated(RowSums& s, float whole, Cover cover) const {
     if (!(whole <= kTileSumLimit)) return false;
     s.full += whole;
-    s.band += in_band(whole);
+    if (cover == Cover::kWhole) s.band += whole;
+    if (cover == Cover::kEdge) s.band += in_band(whole);
     if (s.full > kRenormAbove) s.full *= kRenormScale, s.band *= kRenormScale, s.shift += kRenormShift;
     return true;
+  }
+};
+
+// The token position of sample row i: listed in device memory, or start + i * step (ARM's samples),
+// which costs no load. Positions are below 2^31 (band_recall checks).
+template <bool kListed>
+struct SamplePositions {
+  const std::int64_t* listed;
+  std::uint32_t start, step;
+  __device__ std::uint32_t operator[](int i) const {
+    if constexpr (kListed) {
+      return static_cast<std::uint32_t>(listed[i]);
+    } else {
+      return start + static_cast<std::uint32_t>(i) * step;
+    }
   }
 };
 
 // Gathers kRows sampled rows, from sample index `first`, into a swizzled region by cp.async (not
 // committed); rows past n are zeros. Each thread copies the same pieces in every call, so the
 // loops unroll; only a region that reaches past n tests rows one by one.
-template <int D, int kRows>
-__device__ void gather_rows(std::uint32_t region, const std::uint8_t* base, int row_bytes, const std::int64_t* positions, int first, int n) {
+template <int D, int kRows, bool kListed>
+__device__ void gather_rows(std::uint32_t region, const std::uint8_t* base, int row_bytes, SamplePositions<kListed> positions, int first, int n) {
   using L = Layout<D>;
   constexpr int kPieces = kRows * L::kVectorsPerRow;
   static_assert(kPieces % kThreads == 0, "every thread copies the same number of pieces");
   const auto source = [&](int row, int part) {
     // Positions and row strides in bytes are below 2^31 (band_recall checks): one wide multiply-add.
-    const auto position = static_cast<std::uint32_t>(positions[first + row]);
+    const std::uint32_t position = positions[first + row];
     return base + (static_cast<std::uint64_t>(position) * static_cast<std::uint32_t>(row_bytes) + 16u * static_cast<unsigned>(part));
   };
   if (first + kRows <= n) {  // every region but the last: no per-row test
@@ -190,7 +228,7 @@ __device__ void gather_rows(std::uint32_t region, const std::uint8_t* base, int 
 // cp.async into swizzled shared memory; S = Q K^T of a tile is two wgmma m64n64 chains. In the
 // accumulator, thread (warp w, lane 4 g + c) holds rows 16 w + g and 16 w + g + 8 of each m64 tile,
 // at keys 8 t + 2 c and 8 t + 2 c + 1 (t < 8).
-template <typename T, int D>
+template <typename T, int D, bool kListed>
 __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_recall_kernel(const BandRecallParams p) {
   using L = Layout<D>;
   constexpr int kSteps = D / 16;
@@ -213,8 +251,9 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
   // Gathers `rows` sampled rows starting at sample index `first` into a swizzled region; rows past
   // n are zeros. Not committed.
   const auto gather = [&](std::uint32_t region, auto rows_constant, const T* base, std::int64_t stride, int first) {
+    const SamplePositions<kListed> positions{sample.positions, static_cast<std::uint32_t>(sample.start), static_cast<std::uint32_t>(sample.step)};
     gather_rows<D, decltype(rows_constant)::value>(region, reinterpret_cast<const std::uint8_t*>(base), static_cast<int>(stride * sizeof(T)),
-                                                  sample.positions, first, n);
+                                                  positions, first, n);
   };
   const int tiles = (n + kKeysPerTile - 1) / kKeysPerTile;
   const auto load_keys = [&](int tile) {  // always commits a group, empty past the last tile
@@ -259,19 +298,38 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
   const auto row_tile = [&](float(&acc)[kKeysPerTile / 2], int m, int half, int tile) {
     return RowTile{&acc[2 * half], my_row + 64 * m + 8 * half, tile * kKeysPerTile, c2, width};
   };
+  // This warp's rows of m-tile m are [lo, lo + 15]; how key tile `tile` lies against their bands.
+  const auto cover = [&](int m, int tile) {
+    const int lo = first_row + 64 * m + 16 * warp, hi = lo + 15;
+    const int key0 = tile * kKeysPerTile, last_key = key0 + kKeysPerTile - 1;
+    if (key0 >= hi - width && last_key <= lo + width) return Cover::kWhole;
+    if (last_key < lo - width || key0 > hi + width) return Cover::kNone;
+    return Cover::kEdge;
+  };
   // Adds m-tile m's part of `tile` to its rows; returns the rows the fast path refused (bit = half).
   const auto consume = [&](int m, int tile) {
     unsigned refused = 0;
+    if (first_row + 64 * m + 16 * warp >= n) return refused;  // the last block: none of this warp's rows exists
     const RowTile parts[2] = {row_tile(scores[m], m, 0, tile), row_tile(scores[m], m, 1, tile)};
     if (tile == 0) {
       for (int half = 0; half < 2; ++half) parts[half].add_exact(rows[m][half], scale_log2);
       return refused;
     }
     // Both rows' exponentials first, with no branch between them, then the band tests.
-    const float whole[2] = {parts[0].exponentiate(rows[m][0].shift, scale_log2), parts[1].exponentiate(rows[m][1].shift, scale_log2)};
+    float whole[2];
+    const int key0 = tile * kKeysPerTile;
+    if (key0 + kKeysPerTile <= n) {
+#pragma unroll
+      for (int half = 0; half < 2; ++half) whole[half] = parts[half].exponentiate(rows[m][half].shift, scale_log2);
+    } else {  // the last tile, with n - key0 keys
+      const int groups = (n - key0 + 7) / 8;
+#pragma unroll
+      for (int half = 0; half < 2; ++half) whole[half] = parts[half].exponentiate_head(rows[m][half].shift, scale_log2, groups);
+    }
+    const Cover c = cover(m, tile);
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
-      if (!parts[half].add_exponentiated(rows[m][half], whole[half])) refused |= 1u << half;
+      if (!parts[half].add_exponentiated(rows[m][half], whole[half], c)) refused |= 1u << half;
     }
     return refused;
   };
@@ -346,7 +404,7 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
   }
 }
 
-template <typename T, int D>
+template <typename T, int D, bool kListed>
 void launch(const BandRecallParams& p, cudaStream_t stream) {
   int rows = 0;
   for (int i = 0; i < p.sample_count; ++i) rows = rows > p.samples[i].n ? rows : p.samples[i].n;
@@ -359,20 +417,20 @@ void launch(const BandRecallParams& p, cudaStream_t stream) {
   check_cuda(cudaGetDevice(&device), "band_recall_kernel: current device");
   const std::uint64_t bit = device < 64 ? std::uint64_t{1} << device : 0;
   if (!bit || !(configured.load(std::memory_order_acquire) & bit)) {
-    check_cuda(cudaFuncSetAttribute(band_recall_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem),
+    check_cuda(cudaFuncSetAttribute(band_recall_kernel<T, D, kListed>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem),
                "band_recall_kernel: shared memory size");
     configured.fetch_or(bit, std::memory_order_release);
   }
-  band_recall_kernel<T, D><<<grid, kThreads, kSmem, stream>>>(p);
+  band_recall_kernel<T, D, kListed><<<grid, kThreads, kSmem, stream>>>(p);
   check_launch("band_recall_kernel");
 }
 
-template <typename T>
+template <typename T, bool kListed>
 void dispatch_head_dim(const BandRecallParams& p, cudaStream_t stream) {
   switch (p.head_dim) {
-    case 64: return launch<T, 64>(p, stream);
-    case 96: return launch<T, 96>(p, stream);
-    case 128: return launch<T, 128>(p, stream);
+    case 64: return launch<T, 64, kListed>(p, stream);
+    case 96: return launch<T, 96, kListed>(p, stream);
+    case 128: return launch<T, 128, kListed>(p, stream);
     default: throw std::invalid_argument("band_recall: head_dim " + std::to_string(p.head_dim) + " (supported: 64, 96, 128)");
   }
 }
@@ -385,7 +443,13 @@ void band_recall(const BandRecallParams& p, cudaStream_t stream) {
   for (int i = 0; i < p.sample_count; ++i) {
     const BandRecallSample& s = p.samples[i];
     if (s.n <= 0 || s.half_width < 0) throw std::invalid_argument("band_recall: a sample's n must be positive and half_width >= 0");
-    if (!s.positions || (!s.row_recall && !s.slice_mean)) throw std::invalid_argument("band_recall: a null pointer");
+    if (!s.row_recall && !s.slice_mean) throw std::invalid_argument("band_recall: a null pointer");
+    if ((s.positions != nullptr) != (p.samples[0].positions != nullptr)) {
+      throw std::invalid_argument("band_recall: the samples of one launch must be both listed or both progressions");
+    }
+    if (!s.positions && (s.start < 0 || s.step < 1 || s.step > p.len || s.start + (s.n - 1) * s.step >= p.len)) {
+      throw std::invalid_argument("band_recall: a progression sample must have start >= 0, step >= 1 and its last position below len");
+    }
   }
   if (static_cast<std::int64_t>(p.batch) * p.heads > 65535) throw std::invalid_argument("band_recall: more than 65535 batch*head slices");
   if (p.len > INT32_MAX || p.q_strides[2] > INT32_MAX / 2 || p.k_strides[2] > INT32_MAX / 2) {
@@ -397,8 +461,9 @@ void band_recall(const BandRecallParams& p, cudaStream_t stream) {
     if (p.k_strides[i] % 8 != 0 || p.q_strides[i] % 8 != 0) throw std::invalid_argument("band_recall: strides must be multiples of 8 elements");
   }
   if (misaligned(p.k, 16) || misaligned(p.q, 16)) throw std::invalid_argument("band_recall: Q and K must be 16-byte aligned");
-  if (p.dtype == AttentionDtype::kBf16) return dispatch_head_dim<__nv_bfloat16>(p, stream);
-  return dispatch_head_dim<__half>(p, stream);
+  const bool listed = p.samples[0].positions != nullptr;
+  if (p.dtype == AttentionDtype::kBf16) return listed ? dispatch_head_dim<__nv_bfloat16, true>(p, stream) : dispatch_head_dim<__nv_bfloat16, false>(p, stream);
+  return listed ? dispatch_head_dim<__half, true>(p, stream) : dispatch_head_dim<__half, false>(p, stream);
 }
 
 }  // namespace astraea::kernels

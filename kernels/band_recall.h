@@ -4,7 +4,7 @@
 //
 //   recall_i = sum_{j : |i - j| <= w} exp(s_ij) / sum_j exp(s_ij),   s_ij = q[sample_i] . k[sample_j] / sqrt(D)
 //
-// One launch scores one or two samples (ARM's local and global ones). A block's 128 sampled query
+// One launch scores one or two samples (ARM's local and global ones), both listed or both progressions. A block's 128 sampled query
 // rows and each tile of 64 sampled keys are gathered into swizzled shared memory, and QK^T runs as
 // wgmma (sm_90a). Each row keeps two running sums, the whole row and its band, against a shift
 // that moves only when a sum grows past 2^64 or a tile would overflow it, so most tiles take no
@@ -20,7 +20,9 @@
 
 namespace astraea::kernels {
 
-// One sample of token positions and the band it is scored with.
+// One sample of token positions and the band it is scored with. The positions are either listed
+// (`positions`) or, with `positions` null, the progression start, start + step, ...: ARM's samples
+// are both progressions, and the kernel then computes each row's address instead of loading it.
 struct BandRecallSample {
   const std::int64_t* positions = nullptr;  // device: n token positions in [0, len), shared by every slice
   int n = 0;
@@ -28,6 +30,8 @@ struct BandRecallSample {
   float* row_recall = nullptr;   // device: [batch * heads, n], or null when only the means are wanted
   float* slice_mean = nullptr;   // device: [batch * heads], zeroed by the caller, or null: each row adds
                                  // recall / n atomically, so the mean's last bits vary between runs
+  std::int64_t start = 0;        // with `positions` null: position i is start + i * step, in [0, len)
+  std::int64_t step = 1;
 };
 
 inline constexpr int kMaxBandRecallSamples = 2;

@@ -1,7 +1,8 @@
 // ARM's fused band recall, as ARM launches it (both samples, slice means only), against our dense
-// attention at the same shape, timed in one process on the same inputs. Samples as ARM draws them (src/attention/arm.h): the
-// local one is the first frame's tokens after the text, the global one every (T - 1)-th video token;
-// each holds H x W tokens and its band half-width is floor((1 - sqrt(s)) x n).
+// attention at the same shape, timed in one process on the same inputs. Samples as ARM draws them
+// (src/attention/arm.h), as progressions: the local one is the first frame's tokens after the text,
+// the global one every (T - 1)-th video token; each holds H x W tokens and its band half-width is
+// floor((1 - sqrt(s)) x n).
 //   bench_band_recall [--shape B,H,S,D --layout TEXT,T,H,W]... [--sparsity 0.5] [--iters N]
 // Defaults: (2,48,17776,64) with 226+13x30x45 and (1,24,119056,128) with 256+33x45x80.
 #include "kernels/band_recall.h"
@@ -96,29 +97,25 @@ int main(int argc, char** argv) try {
 
     const int n = c.height * c.width;
     const int stride = std::max(1, c.frames - 1);
-    std::vector<std::int64_t> local(n), global(n);
-    for (int i = 0; i < n; ++i) local[i] = c.text + i, global[i] = c.text + static_cast<std::int64_t>(i) * stride;
     const auto half_width = static_cast<std::int64_t>(std::floor((1.0 - std::sqrt(opt.sparsity)) * n));
-    std::int64_t* positions[2];
     float* means;
     check_cuda(cudaMalloc(&means, 2 * static_cast<std::size_t>(c.batch) * c.heads * 4), "cudaMalloc means");
-    for (int s = 0; s < 2; ++s) {
-      check_cuda(cudaMalloc(&positions[s], n * 8), "cudaMalloc positions");
-      check_cuda(cudaMemcpy(positions[s], (s == 0 ? local : global).data(), n * 8, cudaMemcpyHostToDevice), "copy positions");
-    }
     BandRecallParams p;
     p.q = q, p.k = k;
     p.q_strides[0] = p.k_strides[0] = static_cast<std::int64_t>(c.heads) * c.seq * c.dim;
     p.q_strides[1] = p.k_strides[1] = static_cast<std::int64_t>(c.seq) * c.dim;
     p.q_strides[2] = p.k_strides[2] = c.dim;
     p.batch = c.batch, p.heads = c.heads, p.len = c.seq, p.head_dim = c.dim, p.sample_count = 2;
-    for (int s = 0; s < 2; ++s) p.samples[s] = {positions[s], n, half_width, nullptr, means + static_cast<std::size_t>(s) * c.batch * c.heads};
+    for (int s = 0; s < 2; ++s) {
+      p.samples[s] = {nullptr, n, half_width, nullptr, means + static_cast<std::size_t>(s) * c.batch * c.heads};
+      p.samples[s].start = c.text;
+      p.samples[s].step = s == 0 ? 1 : stride;
+    }
     const double ms = median_ms([&] { band_recall(p, nullptr); }, opt.iters);
     char shape[64], samples[32];
     std::snprintf(shape, sizeof shape, "(%d,%d,%d,%d)", c.batch, c.heads, c.seq, c.dim);
     std::snprintf(samples, sizeof samples, "%dx2", n);
     std::printf("%22s %9s %9.3f %10.4f %13.2f%%\n", shape, samples, dense_ms, ms, 100.0 * ms / dense_ms);
-    for (int s = 0; s < 2; ++s) cudaFree(positions[s]);
     cudaFree(means);
     for (auto* t : {q, k, v, o}) cudaFree(t);
     cudaFree(lse);

@@ -2,8 +2,9 @@
 // computation of the same definition on the same 16-bit inputs: per sampled row, the softmax mass
 // over the sampled keys inside |i - j| <= w divided by the whole. Inputs and samples are drawn
 // fresh on every run; the output is poisoned with NaN before each launch, so a row the kernel skips
-// fails. Each slice's mean, which the kernel also sums, is checked too. Skipped when no sm_90 GPU
-// is present.
+// fails. Each slice's mean, which the kernel also sums, is checked too. Every case runs with its
+// samples listed and as progressions (start + i * step, as ARM draws them). Skipped when no sm_90
+// GPU is present.
 #include "kernels/band_recall.h"
 #include "kernels/kernel_test_support.h"
 #include "support/catch.h"
@@ -93,90 +94,106 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
   std::random_device seed;
   std::mt19937_64 rng(seed());
   for (const auto& c : cases) {
-    SECTION(c.name) {
-      const std::int64_t elements = static_cast<std::int64_t>(c.batch) * c.heads * c.len * c.dim;
-      std::int64_t strides[3];
-      if (c.bshd) {
-        strides[0] = static_cast<std::int64_t>(c.len) * c.heads * c.dim, strides[1] = c.dim, strides[2] = static_cast<std::int64_t>(c.heads) * c.dim;
-      } else {
-        strides[0] = static_cast<std::int64_t>(c.heads) * c.len * c.dim, strides[1] = static_cast<std::int64_t>(c.len) * c.dim, strides[2] = c.dim;
-      }
-      std::normal_distribution<float> normal(0.f, 1.f);
-      std::vector<std::uint16_t> q(static_cast<std::size_t>(elements)), k(q.size());
-      for (auto& x : q) x = to_bits(c.q_mean + c.q_scale * normal(rng), c.dtype);
-      for (int b = 0; b < c.batch; ++b) {
-        for (int h = 0; h < c.heads; ++h) {
-          for (int j = 0; j < c.len; ++j) {
-            const float climb = c.key_ramp * static_cast<float>(j) / static_cast<float>(c.len) + (j >= c.len / 2 ? c.key_step : 0.f);
-            for (int d = 0; d < c.dim; ++d) {
-              k[static_cast<std::size_t>(b * strides[0] + h * strides[1] + j * strides[2] + d)] = to_bits(climb + normal(rng), c.dtype);
+    for (const bool listed : {true, false}) {
+      SECTION(c.name + (listed ? ", listed samples" : ", progression samples")) {
+        const std::int64_t elements = static_cast<std::int64_t>(c.batch) * c.heads * c.len * c.dim;
+        std::int64_t strides[3];
+        if (c.bshd) {
+          strides[0] = static_cast<std::int64_t>(c.len) * c.heads * c.dim, strides[1] = c.dim, strides[2] = static_cast<std::int64_t>(c.heads) * c.dim;
+        } else {
+          strides[0] = static_cast<std::int64_t>(c.heads) * c.len * c.dim, strides[1] = static_cast<std::int64_t>(c.len) * c.dim, strides[2] = c.dim;
+        }
+        std::normal_distribution<float> normal(0.f, 1.f);
+        std::vector<std::uint16_t> q(static_cast<std::size_t>(elements)), k(q.size());
+        for (auto& x : q) x = to_bits(c.q_mean + c.q_scale * normal(rng), c.dtype);
+        for (int b = 0; b < c.batch; ++b) {
+          for (int h = 0; h < c.heads; ++h) {
+            for (int j = 0; j < c.len; ++j) {
+              const float climb = c.key_ramp * static_cast<float>(j) / static_cast<float>(c.len) + (j >= c.len / 2 ? c.key_step : 0.f);
+              for (int d = 0; d < c.dim; ++d) {
+                k[static_cast<std::size_t>(b * strides[0] + h * strides[1] + j * strides[2] + d)] = to_bits(climb + normal(rng), c.dtype);
+              }
             }
           }
         }
-      }
-      // Two samples in one launch, as ARM runs them: the case's, and a smaller one with a narrower band.
-      Case second = c;
-      second.n = std::min(c.len, c.n * 2 / 3 + 5);
-      second.half_width = c.half_width / 2 + 3;
-      const auto draw = [&](int n) {
-        std::vector<std::int64_t> positions(static_cast<std::size_t>(c.len));
-        std::iota(positions.begin(), positions.end(), 0);
-        std::shuffle(positions.begin(), positions.end(), rng);
-        std::vector<std::int64_t> sample(positions.begin(), positions.begin() + n);
-        std::sort(sample.begin(), sample.end());
-        return sample;
-      };
-      const std::vector<std::vector<std::int64_t>> samples{draw(c.n), draw(second.n)};
-      const std::vector<const Case*> bands{&c, &second};
+        // Two samples in one launch, as ARM runs them: the case's, and a smaller one with a narrower band.
+        Case second = c;
+        second.n = std::min(c.len, c.n * 2 / 3 + 5);
+        second.half_width = c.half_width / 2 + 3;
+        const auto draw = [&](int n) {
+          if (!listed) {  // a progression with a random start and step that fits in [0, len)
+            const std::int64_t longest = n > 1 ? (c.len - 1) / (n - 1) : 1;
+            const std::int64_t step = std::uniform_int_distribution<std::int64_t>(1, longest)(rng);
+            const std::int64_t start = std::uniform_int_distribution<std::int64_t>(0, c.len - 1 - (n - 1) * step)(rng);
+            std::vector<std::int64_t> sample(static_cast<std::size_t>(n));
+            for (int i = 0; i < n; ++i) sample[static_cast<std::size_t>(i)] = start + i * step;
+            return sample;
+          }
+          std::vector<std::int64_t> positions(static_cast<std::size_t>(c.len));
+          std::iota(positions.begin(), positions.end(), 0);
+          std::shuffle(positions.begin(), positions.end(), rng);
+          std::vector<std::int64_t> sample(positions.begin(), positions.begin() + n);
+          std::sort(sample.begin(), sample.end());
+          return sample;
+        };
+        const std::vector<std::vector<std::int64_t>> samples{draw(c.n), draw(second.n)};
+        const std::vector<const Case*> bands{&c, &second};
 
-      DeviceBuffer<std::uint16_t> dq(q.size()), dk(k.size());
-      check_cuda(cudaMemcpy(dq.data, q.data(), q.size() * 2, cudaMemcpyHostToDevice), "copy q");
-      check_cuda(cudaMemcpy(dk.data, k.data(), k.size() * 2, cudaMemcpyHostToDevice), "copy k");
-      std::deque<DeviceBuffer<std::int64_t>> dsamples;  // a deque: the buffers cannot move
-      std::deque<DeviceBuffer<float>> drecalls, dmeans;
-      BandRecallParams p;
-      p.q = dq.data, p.k = dk.data;
-      for (int i = 0; i < 3; ++i) p.q_strides[i] = p.k_strides[i] = strides[i];
-      p.batch = c.batch, p.heads = c.heads, p.len = c.len, p.head_dim = c.dim, p.dtype = c.dtype;
-      p.sample_count = 2;
-      for (std::size_t i = 0; i < 2; ++i) {
-        const std::size_t rows = static_cast<std::size_t>(c.batch) * c.heads * bands[i]->n;
-        dsamples.emplace_back(samples[i].size());
-        drecalls.emplace_back(rows);
-        dmeans.emplace_back(static_cast<std::size_t>(c.batch) * c.heads);
-        check_cuda(cudaMemcpy(dsamples.back().data, samples[i].data(), samples[i].size() * 8, cudaMemcpyHostToDevice), "copy sample");
-        check_cuda(cudaMemset(drecalls.back().data, 0xff, rows * sizeof(float)), "poison");
-        p.samples[i] = {dsamples.back().data, bands[i]->n, bands[i]->half_width, drecalls.back().data, dmeans.back().data};
-      }
-      {
+        DeviceBuffer<std::uint16_t> dq(q.size()), dk(k.size());
+        check_cuda(cudaMemcpy(dq.data, q.data(), q.size() * 2, cudaMemcpyHostToDevice), "copy q");
+        check_cuda(cudaMemcpy(dk.data, k.data(), k.size() * 2, cudaMemcpyHostToDevice), "copy k");
+        std::deque<DeviceBuffer<std::int64_t>> dsamples;  // a deque: the buffers cannot move
+        std::deque<DeviceBuffer<float>> drecalls, dmeans;
+        BandRecallParams p;
+        p.q = dq.data, p.k = dk.data;
+        for (int i = 0; i < 3; ++i) p.q_strides[i] = p.k_strides[i] = strides[i];
+        p.batch = c.batch, p.heads = c.heads, p.len = c.len, p.head_dim = c.dim, p.dtype = c.dtype;
+        p.sample_count = 2;
         for (std::size_t i = 0; i < 2; ++i) {
           const std::size_t rows = static_cast<std::size_t>(c.batch) * c.heads * bands[i]->n;
-          check_cuda(cudaMemset(drecalls[i].data, 0xff, rows * sizeof(float)), "poison");
-          check_cuda(cudaMemset(dmeans[i].data, 0, static_cast<std::size_t>(c.batch) * c.heads * sizeof(float)), "zero the means");
+          dsamples.emplace_back(samples[i].size());
+          drecalls.emplace_back(rows);
+          dmeans.emplace_back(static_cast<std::size_t>(c.batch) * c.heads);
+          check_cuda(cudaMemcpy(dsamples.back().data, samples[i].data(), samples[i].size() * 8, cudaMemcpyHostToDevice), "copy sample");
+          check_cuda(cudaMemset(drecalls.back().data, 0xff, rows * sizeof(float)), "poison");
+          p.samples[i] = {dsamples.back().data, bands[i]->n, bands[i]->half_width, drecalls.back().data, dmeans.back().data};
+          if (!listed) {
+            const auto& sample = samples[i];
+            p.samples[i].positions = nullptr;
+            p.samples[i].start = sample[0];
+            p.samples[i].step = sample.size() > 1 ? sample[1] - sample[0] : 1;
+          }
         }
-        band_recall(p, nullptr);
-        check_cuda(cudaDeviceSynchronize(), "band_recall");
-        for (std::size_t i = 0; i < 2; ++i) {
-          const Case& band = *bands[i];
-          std::vector<float> got(static_cast<std::size_t>(c.batch) * c.heads * band.n);
-          check_cuda(cudaMemcpy(got.data(), drecalls[i].data, got.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy recall");
-          const auto expected = reference(band, q, k, strides, samples[i]);
-          double worst = 0;
-          for (std::size_t r = 0; r < got.size(); ++r) {
-            REQUIRE(std::isfinite(got[r]));
-            worst = std::max(worst, std::abs(static_cast<double>(got[r]) - expected[r]));
+        {
+          for (std::size_t i = 0; i < 2; ++i) {
+            const std::size_t rows = static_cast<std::size_t>(c.batch) * c.heads * bands[i]->n;
+            check_cuda(cudaMemset(drecalls[i].data, 0xff, rows * sizeof(float)), "poison");
+            check_cuda(cudaMemset(dmeans[i].data, 0, static_cast<std::size_t>(c.batch) * c.heads * sizeof(float)), "zero the means");
           }
-          INFO("sample " << i << " (n " << band.n << ", half width " << band.half_width << "): largest |recall - reference| " << worst);
-          CHECK(worst <= kTolerance);
-          // Each slice's mean, which the kernel sums atomically, against the mean of the reference rows.
-          std::vector<float> means(static_cast<std::size_t>(c.batch) * c.heads);
-          check_cuda(cudaMemcpy(means.data(), dmeans[i].data, means.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy means");
-          for (std::size_t slice = 0; slice < means.size(); ++slice) {
-            const auto first = expected.begin() + static_cast<std::ptrdiff_t>(slice * band.n);
-            const double mean = std::accumulate(first, first + band.n, 0.0) / band.n;
-            CHECK(std::abs(static_cast<double>(means[slice]) - mean) <= kTolerance);
+          band_recall(p, nullptr);
+          check_cuda(cudaDeviceSynchronize(), "band_recall");
+          for (std::size_t i = 0; i < 2; ++i) {
+            const Case& band = *bands[i];
+            std::vector<float> got(static_cast<std::size_t>(c.batch) * c.heads * band.n);
+            check_cuda(cudaMemcpy(got.data(), drecalls[i].data, got.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy recall");
+            const auto expected = reference(band, q, k, strides, samples[i]);
+            double worst = 0;
+            for (std::size_t r = 0; r < got.size(); ++r) {
+              REQUIRE(std::isfinite(got[r]));
+              worst = std::max(worst, std::abs(static_cast<double>(got[r]) - expected[r]));
+            }
+            INFO("sample " << i << " (n " << band.n << ", half width " << band.half_width << "): largest |recall - reference| " << worst);
+            CHECK(worst <= kTolerance);
+            // Each slice's mean, which the kernel sums atomically, against the mean of the reference rows.
+            std::vector<float> means(static_cast<std::size_t>(c.batch) * c.heads);
+            check_cuda(cudaMemcpy(means.data(), dmeans[i].data, means.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy means");
+            for (std::size_t slice = 0; slice < means.size(); ++slice) {
+              const auto first = expected.begin() + static_cast<std::ptrdiff_t>(slice * band.n);
+              const double mean = std::accumulate(first, first + band.n, 0.0) / band.n;
+              CHECK(std::abs(static_cast<double>(means[slice]) - mean) <= kTolerance);
+            }
+            if (band.half_width >= band.n) CHECK(*std::min_element(got.begin(), got.end()) >= 1.f - 1e-6f);
           }
-          if (band.half_width >= band.n) CHECK(*std::min_element(got.begin(), got.end()) >= 1.f - 1e-6f);
         }
       }
     }
@@ -231,4 +248,14 @@ TEST_CASE("band recall refuses what it cannot run", "[kernels]") {
   p = valid();
   p.heads = 65536;
   CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("65535"));
+  p = valid();
+  p.sample_count = 2;
+  p.samples[1] = {nullptr, 4, 1, reinterpret_cast<float*>(host_buffer)};  // a progression beside a listed sample
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("both listed or both progressions"));
+  p = valid();
+  p.samples[0].positions = nullptr;
+  p.samples[0].start = 2, p.samples[0].step = 2;  // positions 2, 4, 6, 8: the last is past len 8
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("below len"));
+  p.samples[0].start = 0, p.samples[0].step = 0;
+  CHECK_THROWS_WITH(band_recall(p, nullptr), Catch::Contains("step >= 1"));
 }
