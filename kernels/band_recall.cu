@@ -250,8 +250,8 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
 
   // Gathers `rows` sampled rows starting at sample index `first` into a swizzled region; rows past
   // n are zeros. Not committed.
+  const SamplePositions<kListed> positions{sample.positions, static_cast<std::uint32_t>(sample.start), static_cast<std::uint32_t>(sample.step)};
   const auto gather = [&](std::uint32_t region, auto rows_constant, const T* base, std::int64_t stride, int first) {
-    const SamplePositions<kListed> positions{sample.positions, static_cast<std::uint32_t>(sample.start), static_cast<std::uint32_t>(sample.step)};
     gather_rows<D, decltype(rows_constant)::value>(region, reinterpret_cast<const std::uint8_t*>(base), static_cast<int>(stride * sizeof(T)),
                                                   positions, first, n);
   };
