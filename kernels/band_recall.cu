@@ -25,13 +25,12 @@ constexpr int kRowsPerBlock = 64 * kRowTiles;
 constexpr int kKeysPerTile = 64;   // wgmma N
 constexpr int kKeyTiles = kKeysPerTile / 8;
 
-// Sums are kept against a per-thread shift (log2 domain) that moves only when it must: when a
-// running sum passes 2^64 the sums are scaled by 2^-64 and the shift raised by 64, exactly. A tile
+// Sums are kept against a per-thread shift (log2 domain) that moves only when it must: a tile
 // whose sum would pass 2^100 (a score more than ~100 doublings above the shift) is not added; the
-// block scores that tile again with the tile's own maximum (see `redo` below).
-constexpr float kRenormAbove = 0x1p64f;
-constexpr float kRenormScale = 0x1p-64f;
-constexpr float kRenormShift = 64.f;
+// block scores that tile again with the tile's own maximum (see `redo` below). No sum can
+// overflow: the exact path adds at most 16 per tile (every term <= 1) after scaling the old sums
+// down, the fast path at most 2^100, and a row has fewer than 2^25 tiles (n < 2^31), so a
+// thread's sums stay below 2^125 and the quad's four below 2^127.
 constexpr float kTileSumLimit = 0x1p100f;
 
 // Shared-memory layout of 16-bit rows as wgmma reads them (and as TMA would write them): the head
@@ -48,9 +47,10 @@ struct Layout {
   static constexpr int kKeyTileBytes = kKeysPerTile * D * 2;
   // Key tiles resident: the one being read, the next (landed or landing) and the one after.
   static constexpr int kStages = 3;
-  // Blocks per SM, as the shared memory allows. Five at head dim 64 leave 96 registers: ptxas
-  // spills 8 bytes (one reload per key tile), and the kernel runs 3% faster than with four.
-  static constexpr int kMinBlocksPerSm = D == 64 ? 5 : (D == 96 ? 3 : 2);
+  // Blocks per SM that the registers must allow. At head dim 64 four (128 registers, no spills):
+  // five would cap them at 96, where ptxas spills inside the key loop and the kernel runs 2% slower
+  // (kernels/NOTES.md, v13).
+  static constexpr int kMinBlocksPerSm = D == 64 ? 4 : (D == 96 ? 3 : 2);
   static constexpr int kSmemBytes = kQBytes + kStages * kKeyTileBytes + 1024;  // + alignment slack
 
   // Byte offset of 16-byte piece `vector` of row `row` in a region of `rows` rows.
@@ -160,16 +160,19 @@ struct RowTile {
     s.band = fmaf(s.band, rescale, in_band(whole));
   }
 
-  // The fast path's second half, after exponentiate(s.shift): adds the tile against the row's
-  // current shift, or returns false (nothing added) if its sum would pass kTileSumLimit, which
-  // includes a shift of -inf (no key seen yet).
+  // The fast path's second half, after exponentiate(s.shift): adds the tile (summing to `whole`)
+  // against the row's current shift and returns true, or adds nothing and returns false if its sum
+  // would pass kTileSumLimit (which includes a shift of -inf: no key seen yet). Branch-free but for
+  // the warp-uniform cover.
   __device__ bool add_exponentiated(RowSums& s, float whole, Cover cover) const {
-    if (!(whole <= kTileSumLimit)) return false;
-    s.full += whole;
-    if (cover == Cover::kWhole) s.band += whole;
-    if (cover == Cover::kEdge) s.band += in_band(whole);
-    if (s.full > kRenormAbove) s.full *= kRenormScale, s.band *= kRenormScale, s.shift += kRenormShift;
-    return true;
+    const bool accepted = whole <= kTileSumLimit;
+    s.full += accepted ? whole : 0.f;
+    if (cover == Cover::kWhole) s.band += accepted ? whole : 0.f;
+    if (cover == Cover::kEdge) {
+      const float part = in_band(whole);
+      s.band += accepted ? part : 0.f;
+    }
+    return accepted;
   }
 };
 
@@ -223,6 +226,40 @@ __device__ void gather_rows(std::uint32_t region, const std::uint8_t* base, int 
   }
 }
 
+// A progression sample's key tiles, gathered by cp.async (not committed) with no position loads
+// and no per-piece address arithmetic: every thread copies the same pieces of every tile, rows
+// kRowStep apart, so its source address advances by one stride a tile and its pieces lie at fixed
+// offsets in the key region (kRowStep is a multiple of the 8-row swizzle atom). Head dims 64 and
+// 128; the caller calls copy() once per tile, in order, for tiles whose 64 rows all exist.
+template <int D>
+struct ProgressionKeyGather {
+  using L = Layout<D>;
+  static constexpr bool kSupported = kThreads % L::kVectorsPerRow == 0 && (kThreads / L::kVectorsPerRow) % 8 == 0;
+  static constexpr int kRowStep = kThreads / L::kVectorsPerRow;
+  static constexpr int kPieces = kKeysPerTile / kRowStep;
+
+  const std::uint8_t* source;  // this thread's first piece of the next tile
+  std::uint64_t piece_stride;  // kRowStep sample rows, in bytes
+  std::uint64_t tile_stride;   // kKeysPerTile sample rows, in bytes
+  std::uint32_t offset;        // its first piece's offset in a key region
+
+  __device__ ProgressionKeyGather(const std::uint8_t* base, std::uint32_t row_bytes, std::uint32_t start, std::uint32_t step) {
+    const int row = static_cast<int>(threadIdx.x) / L::kVectorsPerRow, part = static_cast<int>(threadIdx.x) % L::kVectorsPerRow;
+    const std::uint64_t sample_row_bytes = static_cast<std::uint64_t>(step) * row_bytes;
+    source = base + (static_cast<std::uint64_t>(start + static_cast<std::uint32_t>(row) * step) * row_bytes + 16u * static_cast<unsigned>(part));
+    piece_stride = kRowStep * sample_row_bytes;
+    tile_stride = kKeysPerTile * sample_row_bytes;
+    offset = L::offset(kKeysPerTile, row, part);
+  }
+
+  __device__ void copy(std::uint32_t region) {
+    const std::uint32_t dst = region + offset;
+#pragma unroll
+    for (int i = 0; i < kPieces; ++i) ptx::cp_async_16(dst + i * kRowStep * L::kSwizzleBytes, source + i * piece_stride);
+    source += tile_stride;
+  }
+};
+
 // One block: one warpgroup, 128 sampled query rows (two m64 tiles) of one slice and one sample,
 // against every key of that sample, 64 keys at a time. Q's rows and each key tile are gathered by
 // cp.async into swizzled shared memory; S = Q K^T of a tile is two wgmma m64n64 chains. In the
@@ -245,7 +282,9 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
   const std::int64_t b = slice / p.heads, h = slice % p.heads;
   const T* q = static_cast<const T*>(p.q) + b * p.q_strides[0] + h * p.q_strides[1];
   const T* k = static_cast<const T*>(p.k) + b * p.k_strides[0] + h * p.k_strides[1];
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  // The warp index through a shuffle from lane 0, so that the compiler knows it is warp-uniform
+  // and keeps per-warp bounds and branches in uniform registers.
+  const int warp = __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x) / 32, 0), lane = threadIdx.x % 32;
   const int g = lane / 4, c2 = (lane % 4) * 2;
 
   // Gathers `rows` sampled rows starting at sample index `first` into a swizzled region; rows past
@@ -256,8 +295,19 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
                                                   positions, first, n);
   };
   const int tiles = (n + kKeysPerTile - 1) / kKeysPerTile;
-  const auto load_keys = [&](int tile) {  // always commits a group, empty past the last tile
-    if (tile < tiles) gather(key_smem(tile % kStages), std::integral_constant<int, kKeysPerTile>{}, k, p.k_strides[2], tile * kKeysPerTile);
+  using Walker = ProgressionKeyGather<D>;
+  constexpr bool kWalk = !kListed && Walker::kSupported;
+  Walker walker(reinterpret_cast<const std::uint8_t*>(k), static_cast<std::uint32_t>(p.k_strides[2] * sizeof(T)),
+                static_cast<std::uint32_t>(sample.start), static_cast<std::uint32_t>(sample.step));
+  // Key tile `tile` into buffer `stage`; always commits a group, empty past the last tile.
+  const auto load_keys = [&](int tile, int stage) {
+    if (tile < tiles) {
+      if (kWalk && tile < n / kKeysPerTile) {
+        walker.copy(key_smem(stage));
+      } else {
+        gather(key_smem(stage), std::integral_constant<int, kKeysPerTile>{}, k, p.k_strides[2], tile * kKeysPerTile);
+      }
+    }
     ptx::cp_async_commit();
   };
 
@@ -266,13 +316,13 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
   RowSums rows[kRowTiles][2];
   float scores[kRowTiles][kKeysPerTile / 2];  // S of one m64 tile each, in flight or being read
 
-  // Issues S = Q K^T of m-tile `m` against key tile `tile` (in buffer tile % kStages) into `acc`,
+  // Issues S = Q K^T of m-tile `m` against the key tile in buffer `stage` into `acc`,
   // as one wgmma group. The descriptors are made once; each operand adds its offset (the address
   // field is the descriptor's low bits, in 16-byte units, and shared memory ends well before it
   // would carry).
   const std::uint64_t q_descriptor = L::descriptor(q_smem), key_descriptor = L::descriptor(key_smem(0));
-  const auto issue = [&](int m, int tile, float(&acc)[kKeysPerTile / 2]) {
-    const std::uint64_t keys = key_descriptor + static_cast<std::uint32_t>(tile % kStages) * (L::kKeyTileBytes >> 4);
+  const auto issue = [&](int m, int stage, float(&acc)[kKeysPerTile / 2]) {
+    const std::uint64_t keys = key_descriptor + static_cast<std::uint32_t>(stage) * (L::kKeyTileBytes >> 4);
     ptx::wgmma_fence();
 #pragma unroll
     for (int s = 0; s < kSteps; ++s) {
@@ -328,15 +378,13 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
     }
     const Cover c = cover(m, tile);
 #pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      if (!parts[half].add_exponentiated(rows[m][half], whole[half], c)) refused |= 1u << half;
-    }
+    for (int half = 0; half < 2; ++half) refused |= parts[half].add_exponentiated(rows[m][half], whole[half], c) ? 0u : 1u << half;
     return refused;
   };
-  // Scores m-tile m of `tile` again into scores[0] (read already; the other m-tile may be in
-  // flight) and adds the refused rows exactly. Every thread of the block calls it.
-  const auto redo = [&](int m, int tile, unsigned refused) {
-    issue(m, tile, scores[0]);
+  // Scores m-tile m of `tile` (in buffer `stage`) again into scores[0] (read already; the other
+  // m-tile may be in flight) and adds the refused rows exactly. Every thread of the block calls it.
+  const auto redo = [&](int m, int tile, int stage, unsigned refused) {
+    issue(m, stage, scores[0]);
     ptx::wgmma_wait<0>();
     land(scores[0], tile);
 #pragma unroll
@@ -352,32 +400,36 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
   // keys, never read: a wgmma under a condition would make ptxas serialise them all.
   static_assert(kStages == 3, "the pipeline below assumes three key buffers");
   gather(q_smem, std::integral_constant<int, kRowsPerBlock>{}, q, p.q_strides[2], first_row);
-  load_keys(0);  // one group with Q
-  load_keys(1);
+  load_keys(0, 0);  // one group with Q
+  load_keys(1, 1);
   ptx::cp_async_wait_group<1>();
   ptx::fence_proxy_async_shared();
   __syncthreads();
   issue(0, 0, scores[0]);
   ptx::wgmma_wait<0>();
   unsigned late = 0;  // this thread's rows of m-tile 1 that the previous tile refused
+  // The buffers of tiles t - 1 (and t + 2), t and t + 1, counted along instead of taken modulo 3.
+  int before = kStages - 1, current = 0, after = 1;
   for (int tile = 0; tile < tiles; ++tile) {
-    issue(1, tile, scores[1]);
+    issue(1, current, scores[1]);
     land(scores[0], tile);
     const unsigned early = consume(0, tile);
     ptx::cp_async_wait_group<0>();  // tile + 1 has landed
     ptx::fence_proxy_async_shared();
     if (__syncthreads_or((early | late) != 0)) {  // rare: a score far above a row's shift
-      if (__syncthreads_or(late != 0)) redo(1, tile - 1, late);
-      if (__syncthreads_or(early != 0)) redo(0, tile, early);
+      if (__syncthreads_or(late != 0)) redo(1, tile - 1, before, late);
+      if (__syncthreads_or(early != 0)) redo(0, tile, current, early);
     }
-    load_keys(tile + 2);  // into the buffer of tile - 1, which every warp has finished
+    load_keys(tile + 2, before);  // into the buffer of tile - 1, which every warp has finished
     ptx::wgmma_wait<0>();
-    issue(0, tile + 1, scores[0]);
+    issue(0, after, scores[0]);
     land(scores[1], tile);
     late = consume(1, tile);
     ptx::wgmma_wait<0>();
+    const int freed = before;  // holds tile + 2 now, the one after next
+    before = current, current = after, after = freed;
   }
-  if (__syncthreads_or(late != 0)) redo(1, tiles - 1, late);
+  if (__syncthreads_or(late != 0)) redo(1, tiles - 1, before, late);
 
   float mean_part = 0.f;  // this thread's rows' share of the slice mean (one lane per quad)
 #pragma unroll

@@ -7,9 +7,9 @@
 // One launch scores one or two samples (ARM's local and global ones), both listed or both progressions. A block's 128 sampled query
 // rows and each tile of 64 sampled keys are gathered into swizzled shared memory, and QK^T runs as
 // wgmma (sm_90a). Each row keeps two running sums, the whole row and its band, against a shift
-// that moves only when a sum grows past 2^64 or a tile would overflow it, so most tiles take no
-// maximum; no n x n matrix is ever written and no PV product is computed. kernels/NOTES.md has
-// each version's design and timings.
+// that moves only when a tile would overflow it, so most tiles take no maximum; no n x n matrix is
+// ever written and no PV product is computed. kernels/NOTES.md has each version's design and
+// timings.
 #pragma once
 
 #include "kernels/block_sparse_attention.h"

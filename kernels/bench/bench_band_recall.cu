@@ -84,7 +84,7 @@ int main(int argc, char** argv) try {
   cudaDeviceProp prop{};
   check_cuda(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
   std::printf("# %s, %d SMs, bf16, sparsity %.2f; median of %d launches each\n", prop.name, prop.multiProcessorCount, opt.sparsity, opt.iters);
-  std::printf("%22s %9s %9s %10s %14s\n", "shape", "samples", "dense ms", "recall ms", "% of dense");
+  std::printf("%22s %9s %9s %10s %14s %13s %13s\n", "shape", "samples", "dense ms", "recall ms", "% of dense", "local recall", "global recall");
   for (const Case& c : opt.cases) {
     const std::size_t elements = static_cast<std::size_t>(c.batch) * c.heads * c.seq * c.dim;
     __nv_bfloat16 *q, *k, *v, *o;
@@ -112,10 +112,19 @@ int main(int argc, char** argv) try {
       p.samples[s].step = s == 0 ? 1 : stride;
     }
     const double ms = median_ms([&] { band_recall(p, nullptr); }, opt.iters);
+    // One more launch into zeroed means (the timed ones accumulated), averaged over the slices: what
+    // ARM would compare, and a check that variants of the kernel agree.
+    const std::size_t slices = static_cast<std::size_t>(c.batch) * c.heads;
+    check_cuda(cudaMemset(means, 0, 2 * slices * 4), "cudaMemset means");
+    band_recall(p, nullptr);
+    std::vector<float> host(2 * slices);
+    check_cuda(cudaMemcpy(host.data(), means, host.size() * 4, cudaMemcpyDeviceToHost), "cudaMemcpy means");
+    double recall[2] = {0, 0};
+    for (std::size_t i = 0; i < host.size(); ++i) recall[i / slices] += host[i] / static_cast<double>(slices);
     char shape[64], samples[32];
     std::snprintf(shape, sizeof shape, "(%d,%d,%d,%d)", c.batch, c.heads, c.seq, c.dim);
     std::snprintf(samples, sizeof samples, "%dx2", n);
-    std::printf("%22s %9s %9.3f %10.4f %13.2f%%\n", shape, samples, dense_ms, ms, 100.0 * ms / dense_ms);
+    std::printf("%22s %9s %9.3f %10.4f %13.2f%% %13.7f %13.7f\n", shape, samples, dense_ms, ms, 100.0 * ms / dense_ms, recall[0], recall[1]);
     cudaFree(means);
     for (auto* t : {q, k, v, o}) cudaFree(t);
     cudaFree(lse);

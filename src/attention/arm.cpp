@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <tuple>
 #include <vector>
 
@@ -17,39 +16,30 @@ namespace {
 int first_banded_frame(const VideoLayout& layout, bool first_frame_sink) { return first_frame_sink && layout.frames > 1 ? 1 : 0; }
 
 // Band half-width floor(b * S') on a sample of S' tokens.
-std::int64_t half_width_for(const at::Tensor& sample, double sparsity) {
-  return static_cast<std::int64_t>(std::floor(bandwidth_for_sparsity(sparsity) * static_cast<double>(sample.size(0))));
-}
-
-// ARM's two samples for a layout, made once per (layout, sink, device) and thread: a denoising
-// loop asks for the same ones in every layer and step.
-struct ArmSamples {
-  at::Tensor local, global;
-};
-
-const ArmSamples& cached_samples(const VideoLayout& layout, bool first_frame_sink, c10::Device device) {
-  using Key = std::tuple<int, int, int, int, bool, int, int>;
-  thread_local std::map<Key, ArmSamples> cache;
-  const Key key{layout.text_tokens, layout.frames, layout.height, layout.width, first_frame_sink, static_cast<int>(device.type()), device.index()};
-  auto it = cache.find(key);
-  if (it == cache.end()) {
-    it = cache.emplace(key, ArmSamples{arm_local_sample(layout, first_frame_sink, device), arm_global_sample(layout, first_frame_sink, device)}).first;
-  }
-  return it->second;
+std::int64_t half_width_for(const TokenProgression& sample, double sparsity) {
+  return static_cast<std::int64_t>(std::floor(bandwidth_for_sparsity(sparsity) * static_cast<double>(sample.count)));
 }
 
 }  // namespace
 
-at::Tensor arm_local_sample(const VideoLayout& layout, bool first_frame_sink, c10::Device device) {
+TokenProgression arm_local_progression(const VideoLayout& layout, bool first_frame_sink) {
   const std::int64_t start = layout.text_tokens + first_banded_frame(layout, first_frame_sink) * layout.frame_tokens();
-  return at::arange(start, start + layout.frame_tokens(), at::TensorOptions().dtype(at::kLong).device(device));
+  return {start, 1, layout.frame_tokens()};
 }
 
-at::Tensor arm_global_sample(const VideoLayout& layout, bool first_frame_sink, c10::Device device) {
+TokenProgression arm_global_progression(const VideoLayout& layout, bool first_frame_sink) {
   const int first = first_banded_frame(layout, first_frame_sink);
   const std::int64_t omega = std::max(layout.frames - first, 1);
   const std::int64_t start = layout.text_tokens + first * layout.frame_tokens();
-  return at::arange(start, layout.total_tokens(), omega, at::TensorOptions().dtype(at::kLong).device(device));
+  return {start, omega, (layout.total_tokens() - start + omega - 1) / omega};
+}
+
+at::Tensor arm_local_sample(const VideoLayout& layout, bool first_frame_sink, c10::Device device) {
+  return arm_local_progression(layout, first_frame_sink).positions(device);
+}
+
+at::Tensor arm_global_sample(const VideoLayout& layout, bool first_frame_sink, c10::Device device) {
+  return arm_global_progression(layout, first_frame_sink).positions(device);
 }
 
 ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const VideoLayout& layout, const ArmOptions& options) {
@@ -59,7 +49,8 @@ ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const Vid
   TORCH_CHECK(layout.frames >= 1 && layout.frame_tokens() >= 1, "arm: the layout has no video tokens");
   ArmResult r;
   // Both recalls reach the host in one copy.
-  const auto& [local, global] = cached_samples(layout, options.first_frame_sink, q.device());
+  const TokenProgression local = arm_local_progression(layout, options.first_frame_sink);
+  const TokenProgression global = arm_global_progression(layout, options.first_frame_sink);
   const at::Tensor recalls =
       sampled_band_recalls_on_host(q, k, {local, global}, {half_width_for(local, options.sparsity), half_width_for(global, options.sparsity)});
   r.temporal_recall = recalls[0];

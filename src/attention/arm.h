@@ -11,6 +11,7 @@
 // both sums over every sampled row and column, band half-width floor(b * S'), b = 1 - sqrt(s).
 #pragma once
 
+#include "attention/kernel_bridge.h"
 #include "attention/rainfusion_masks.h"
 #include "attention/video_layout.h"
 
@@ -54,8 +55,11 @@ ArmResult recognise_patterns_by_mask_recall(const at::Tensor& q, const at::Tenso
 // lies on one of its phases), which would credit the textural mask with mass it drops.
 at::Tensor mask_recall_rows(const VideoLayout& layout, bool first_frame_sink, std::int64_t max_rows = 256);
 
-// Video-token positions in the joint sequence of the two samples (int64, ascending), made on
-// `device` (ARM makes them beside q, so that no copy reaches the GPU).
+// The two samples' video-token positions in the joint sequence: both are arithmetic progressions,
+// which is how ARM hands them to the fused kernel (no position tensor on the GPU).
+TokenProgression arm_local_progression(const VideoLayout& layout, bool first_frame_sink);
+TokenProgression arm_global_progression(const VideoLayout& layout, bool first_frame_sink);
+// The same positions listed (int64, ascending) on `device`.
 at::Tensor arm_local_sample(const VideoLayout& layout, bool first_frame_sink, c10::Device device = c10::kCPU);
 at::Tensor arm_global_sample(const VideoLayout& layout, bool first_frame_sink, c10::Device device = c10::kCPU);
 

@@ -59,6 +59,21 @@ at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const 
 // reused pinned buffer with one stream synchronisation (ARM decides on the host).
 at::Tensor sampled_band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
                                         const std::vector<std::int64_t>& half_widths);
+
+// A sample whose positions are an arithmetic progression: start, start + step, ..., `count` of
+// them (ARM's two samples are). The fused kernel computes each row's address from it instead of
+// loading positions, and no position tensor has to live on the device.
+struct TokenProgression {
+  std::int64_t start = 0;
+  std::int64_t step = 1;
+  std::int64_t count = 0;
+  // The positions listed, int64 [count] on `device`.
+  at::Tensor positions(c10::Device device = c10::kCPU) const;
+};
+// sampled_band_recalls_on_host for progressions; throws (c10::Error) unless every progression has
+// count >= 1, step >= 1, start >= 0 and its last position below S.
+at::Tensor sampled_band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const std::vector<TokenProgression>& samples,
+                                        const std::vector<std::int64_t>& half_widths);
 at::Tensor sampled_band_recall_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width);
 
 // || a[b, n, :] - b[b, n, :] ||_2 for a, b [B, N, D] of one shape and dtype: float32 [B, N]. The

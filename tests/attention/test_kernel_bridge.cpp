@@ -235,6 +235,12 @@ TEST_CASE("sampled_band_recall on sm_90 equals the float32 reference on ARM's sa
         CHECK(max_abs_diff(host[0], sampled_band_recall_reference(q, k, local, 60).cpu()) <= 1e-4);
         CHECK(max_abs_diff(host[1], sampled_band_recall_reference(q, k, global, 7).cpu()) <= 1e-4);
       }
+      // ARM's own call: the samples as progressions, whose rows the kernel addresses without loads.
+      const at::Tensor progressions =
+          sampled_band_recalls_on_host(q, k, {arm_local_progression(layout, true), arm_global_progression(layout, true)}, {60, 7});
+      REQUIRE(progressions.sizes() == at::IntArrayRef({2, b, h}));
+      CHECK(max_abs_diff(progressions[0], sampled_band_recall_reference(q, k, local, 60).cpu()) <= 1e-4);
+      CHECK(max_abs_diff(progressions[1], sampled_band_recall_reference(q, k, global, 7).cpu()) <= 1e-4);
     }
   }
 }
@@ -248,7 +254,24 @@ TEST_CASE("sampled_band_recalls_on_host off sm_90 is the reference, on the CPU",
   REQUIRE(host.sizes() == at::IntArrayRef({2, 2, 3}));
   CHECK(max_abs_diff(host[0], sampled_band_recall_reference(q, k, local, 3)) <= 1e-6);
   CHECK(max_abs_diff(host[1], sampled_band_recall_reference(q, k, global, 1)) <= 1e-6);
-  CHECK_THROWS_WITH(sampled_band_recalls_on_host(q, k, {}, {}), Catch::Contains("takes one or two samples"));
+  CHECK_THROWS_WITH(sampled_band_recalls_on_host(q, k, std::vector<at::Tensor>{}, {}), Catch::Contains("takes one or two samples"));
+}
+
+TEST_CASE("band recall of progression samples is the recall of their positions listed", "[kernel_bridge]") {
+  const VideoLayout layout{6, 3, 4, 5};  // S = 66
+  const at::Tensor q = at::randn({1, 2, layout.total_tokens(), 8}, at::kDouble), k = at::randn({1, 2, layout.total_tokens(), 8}, at::kDouble);
+  // Positions 6, 9, ..., 63 by hand: 20 of them, every third token from the first video token.
+  const TokenProgression every_third{6, 3, 20};
+  const at::Tensor listed = at::arange(6, 66, 3, at::kLong);
+  REQUIRE(at::equal(every_third.positions(), listed));
+  const at::Tensor host = sampled_band_recalls_on_host(q, k, std::vector<TokenProgression>{every_third}, {4});
+  CHECK(max_abs_diff(host[0], sampled_band_recall_reference(q, k, listed, 4)) <= 1e-6);
+  // Progressions that leave [0, S) or do not advance are refused in one line, before any launch.
+  const auto refused = [&](TokenProgression p) { return sampled_band_recalls_on_host(q, k, std::vector<TokenProgression>{p}, {4}); };
+  CHECK_THROWS_WITH(refused({6, 3, 21}), Catch::Contains("positions in [0, 66)"));
+  CHECK_THROWS_WITH(refused({6, 0, 5}), Catch::Contains("step >= 1"));
+  CHECK_THROWS_WITH(refused({-1, 1, 5}), Catch::Contains("start -1"));
+  CHECK_THROWS_WITH(refused({0, 1, 0}), Catch::Contains("count >= 1"));
 }
 
 TEST_CASE("qk_norm_rope is a bf16 LayerNorm per head then a float32 rotation, head-major", "[kernel_bridge][gpu]") {

@@ -86,7 +86,8 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
       {"[B,S,H,D] strides, n=200, hd128", bf16, 2, 3, 400, 200, 128, 25, true},
       {"5B local sample: n=1350 of 17776, w=391, hd64", bf16, 1, 2, 17776, 1350, 64, 391},
       {"large scores (q x 4), n=600 of 900, w=150, hd64", bf16, 1, 3, 900, 600, 64, 150, false, 4.f},
-      // About 185 doublings of climb spread over the row: the kernel's sums pass 2^64 and are rescaled.
+      // About 185 doublings of climb spread over the row: tiles keep passing 2^100 against the shift,
+      // so the shift is raised (by the refusal path) again and again along the row.
       {"scores climbing ~128 nats along the keys, n=900 of 1000, w=100, hd64", bf16, 1, 2, 1000, 900, 64, 100, false, 1.f, 1.f, 16.f},
       // A jump of about 147 doublings halfway: the tile after it overflows the shift and is redone.
       {"a ~102-nat jump halfway along the keys, n=500 of 800, w=60, hd128", bf16, 1, 2, 800, 500, 128, 60, false, 1.f, 1.f, 0.f, 9.f},
