@@ -22,6 +22,7 @@ namespace ptx = astraea::kernels::ptx;
 constexpr int kThreads = 128;      // one warpgroup
 constexpr int kRowTiles = 2;       // wgmma m64 tiles per block: each key tile feeds both
 constexpr int kRowsPerBlock = 64 * kRowTiles;
+static_assert(kRowsPerBlock == kBandRecallRowsPerBlock, "band_recall_row_blocks counts blocks of this many rows");
 constexpr int kKeysPerTile = 64;   // wgmma N
 constexpr int kKeyTiles = kKeysPerTile / 8;
 
@@ -449,10 +450,21 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
       }
     }
   }
-  if (sample.slice_mean) {
+  if (sample.slice_mean || sample.block_means) {
 #pragma unroll
     for (int offset = 16; offset > 0; offset /= 2) mean_part += __shfl_xor_sync(0xffffffffu, mean_part, offset);
-    if (lane == 0) atomicAdd(sample.slice_mean + slice, mean_part / static_cast<float>(n));
+  }
+  if (sample.slice_mean && lane == 0) atomicAdd(sample.slice_mean + slice, mean_part / static_cast<float>(n));
+  if (sample.block_means) {
+    __shared__ float warp_parts[kThreads / 32];
+    if (lane == 0) warp_parts[warp] = mean_part;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      float block_part = 0.f;
+#pragma unroll
+      for (int w = 0; w < kThreads / 32; ++w) block_part += warp_parts[w];
+      sample.block_means[static_cast<std::int64_t>(slice) * band_recall_row_blocks(n) + blockIdx.x] = block_part / static_cast<float>(n);
+    }
   }
 }
 
@@ -495,7 +507,7 @@ void band_recall(const BandRecallParams& p, cudaStream_t stream) {
   for (int i = 0; i < p.sample_count; ++i) {
     const BandRecallSample& s = p.samples[i];
     if (s.n <= 0 || s.half_width < 0) throw std::invalid_argument("band_recall: a sample's n must be positive and half_width >= 0");
-    if (!s.row_recall && !s.slice_mean) throw std::invalid_argument("band_recall: a null pointer");
+    if (!s.row_recall && !s.slice_mean && !s.block_means) throw std::invalid_argument("band_recall: a null pointer");
     if ((s.positions != nullptr) != (p.samples[0].positions != nullptr)) {
       throw std::invalid_argument("band_recall: the samples of one launch must be both listed or both progressions");
     }

@@ -30,11 +30,23 @@ struct BandRecallSample {
   float* row_recall = nullptr;   // device: [batch * heads, n], or null when only the means are wanted
   float* slice_mean = nullptr;   // device: [batch * heads], zeroed by the caller, or null: each row adds
                                  // recall / n atomically, so the mean's last bits vary between runs
+  float* block_means = nullptr;  // device-visible, e.g. mapped pinned host memory:
+                                 // [batch * heads, band_recall_row_blocks(n)], or null. Each block stores
+                                 // its rows' share of the slice mean (sum of recall / n) with a plain
+                                 // store: nothing to zero, and the shares sum to the mean in a fixed order
   std::int64_t start = 0;        // with `positions` null: position i is start + i * step, in [0, len)
   std::int64_t step = 1;
 };
 
 inline constexpr int kMaxBandRecallSamples = 2;
+inline constexpr int kBandRecallRowsPerBlock = 128;
+
+// Blocks that share a slice's rows of a sample of n: the inner extent of `block_means` (one
+// formula for the kernel and its callers).
+#ifdef __CUDACC__
+__host__ __device__
+#endif
+inline constexpr int band_recall_row_blocks(int n) { return (n + kBandRecallRowsPerBlock - 1) / kBandRecallRowsPerBlock; }
 
 struct BandRecallParams {
   // [batch, heads, len, head_dim] in element strides {batch, head, row}; the last dimension is

@@ -1,7 +1,8 @@
-// ARM's fused band recall, as ARM launches it (both samples, slice means only), against our dense
-// attention at the same shape, timed in one process on the same inputs. Samples as ARM draws them
-// (src/attention/arm.h), as progressions: the local one is the first frame's tokens after the text,
-// the global one every (T - 1)-th video token; each holds H x W tokens and its band half-width is
+// ARM's fused band recall, as ARM launches it (both samples, each block's share of the slice means
+// stored in mapped host memory), against our dense attention at the same shape, timed in one
+// process on the same inputs. Samples as ARM draws them (src/attention/arm.h), as progressions:
+// the local one is the first frame's tokens after the text, the global one every (T - 1)-th video
+// token; each holds H x W tokens and its band half-width is
 // floor((1 - sqrt(s)) x n).
 //   bench_band_recall [--shape B,H,S,D --layout TEXT,T,H,W]... [--sparsity 0.5] [--iters N]
 // Defaults: (2,48,17776,64) with 226+13x30x45 and (1,24,119056,128) with 256+33x45x80.
@@ -98,8 +99,12 @@ int main(int argc, char** argv) try {
     const int n = c.height * c.width;
     const int stride = std::max(1, c.frames - 1);
     const auto half_width = static_cast<std::int64_t>(std::floor((1.0 - std::sqrt(opt.sparsity)) * n));
-    float* means;
-    check_cuda(cudaMalloc(&means, 2 * static_cast<std::size_t>(c.batch) * c.heads * 4), "cudaMalloc means");
+    // As ARM launches it: each block's share of the means stored in mapped host memory.
+    const std::size_t slices = static_cast<std::size_t>(c.batch) * c.heads;
+    const std::size_t blocks = static_cast<std::size_t>(band_recall_row_blocks(n));
+    float *shares, *device_shares;
+    check_cuda(cudaHostAlloc(reinterpret_cast<void**>(&shares), 2 * slices * blocks * 4, cudaHostAllocMapped), "cudaHostAlloc shares");
+    check_cuda(cudaHostGetDevicePointer(reinterpret_cast<void**>(&device_shares), shares, 0), "cudaHostGetDevicePointer");
     BandRecallParams p;
     p.q = q, p.k = k;
     p.q_strides[0] = p.k_strides[0] = static_cast<std::int64_t>(c.heads) * c.seq * c.dim;
@@ -107,25 +112,21 @@ int main(int argc, char** argv) try {
     p.q_strides[2] = p.k_strides[2] = c.dim;
     p.batch = c.batch, p.heads = c.heads, p.len = c.seq, p.head_dim = c.dim, p.sample_count = 2;
     for (int s = 0; s < 2; ++s) {
-      p.samples[s] = {nullptr, n, half_width, nullptr, means + static_cast<std::size_t>(s) * c.batch * c.heads};
+      p.samples[s] = {nullptr, n, half_width, nullptr, nullptr, device_shares + s * slices * blocks};
       p.samples[s].start = c.text;
       p.samples[s].step = s == 0 ? 1 : stride;
     }
     const double ms = median_ms([&] { band_recall(p, nullptr); }, opt.iters);
-    // One more launch into zeroed means (the timed ones accumulated), averaged over the slices: what
-    // ARM would compare, and a check that variants of the kernel agree.
-    const std::size_t slices = static_cast<std::size_t>(c.batch) * c.heads;
-    check_cuda(cudaMemset(means, 0, 2 * slices * 4), "cudaMemset means");
-    band_recall(p, nullptr);
-    std::vector<float> host(2 * slices);
-    check_cuda(cudaMemcpy(host.data(), means, host.size() * 4, cudaMemcpyDeviceToHost), "cudaMemcpy means");
+    // The means of the last launch, averaged over the slices: what ARM would compare, and a check
+    // that variants of the kernel agree.
+    check_cuda(cudaDeviceSynchronize(), "band_recall");
     double recall[2] = {0, 0};
-    for (std::size_t i = 0; i < host.size(); ++i) recall[i / slices] += host[i] / static_cast<double>(slices);
+    for (std::size_t i = 0; i < 2 * slices * blocks; ++i) recall[i / (slices * blocks)] += shares[i] / static_cast<double>(slices);
     char shape[64], samples[32];
     std::snprintf(shape, sizeof shape, "(%d,%d,%d,%d)", c.batch, c.heads, c.seq, c.dim);
     std::snprintf(samples, sizeof samples, "%dx2", n);
     std::printf("%22s %9s %9.3f %10.4f %13.2f%% %13.7f %13.7f\n", shape, samples, dense_ms, ms, 100.0 * ms / dense_ms, recall[0], recall[1]);
-    cudaFree(means);
+    cudaFreeHost(shares);
     for (auto* t : {q, k, v, o}) cudaFree(t);
     cudaFree(lse);
   }

@@ -1,7 +1,5 @@
 #include "attention/arm.h"
 
-#include "attention/kernel_bridge.h"
-
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -48,7 +46,7 @@ ArmResult recognise_patterns(const at::Tensor& q, const at::Tensor& k, const Vid
   TORCH_CHECK(k.sizes() == q.sizes(), "arm: k ", k.sizes(), " must match q ", q.sizes());
   TORCH_CHECK(layout.frames >= 1 && layout.frame_tokens() >= 1, "arm: the layout has no video tokens");
   ArmResult r;
-  // Both recalls reach the host in one copy.
+  // Both samples in one launch; the recalls reach the host after one stream synchronisation.
   const TokenProgression local = arm_local_progression(layout, options.first_frame_sink);
   const TokenProgression global = arm_global_progression(layout, options.first_frame_sink);
   const at::Tensor recalls =

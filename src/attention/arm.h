@@ -11,7 +11,7 @@
 // both sums over every sampled row and column, band half-width floor(b * S'), b = 1 - sqrt(s).
 #pragma once
 
-#include "attention/kernel_bridge.h"
+#include "attention/band_recall_bridge.h"
 #include "attention/rainfusion_masks.h"
 #include "attention/video_layout.h"
 

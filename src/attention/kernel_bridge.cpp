@@ -4,7 +4,6 @@
 #include <ATen/core/grad_mode.h>
 
 #if ASTRAEA_WITH_KERNELS
-#include "kernels/band_recall.h"
 #include "kernels/block_sparse_attention.h"
 #include "kernels/qk_norm_rope.h"
 #include "kernels/row_distance.h"
@@ -19,8 +18,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <exception>
+#include <utility>
 
 namespace astraea::attention {
 namespace {
@@ -412,187 +411,9 @@ at::Tensor qk_norm_rope(const at::Tensor& x, std::int64_t heads, const at::Tenso
   }
   return out;
 #else
-  (void)weight, (void)bias, (void)eps, (void)table_rows;
+  (void)batch, (void)weight, (void)bias, (void)eps, (void)table_rows;
   TORCH_CHECK(false, kWho, ": built without the CUDA kernels");
 #endif
-}
-
-at::Tensor sampled_band_recall_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width) {
-  const at::Tensor index = sample.to(q.device(), at::kLong);
-  const at::Tensor qs = q.index_select(2, index).to(at::kFloat);
-  const at::Tensor ks = k.index_select(2, index).to(at::kFloat);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
-  const at::Tensor probs = at::softmax(at::matmul(qs, ks.transpose(-2, -1)) * scale, -1);
-  const at::Tensor pos = at::arange(index.size(0), index.options());
-  const at::Tensor in_band = (pos.unsqueeze(1) - pos.unsqueeze(0)).abs() <= half_width;
-  return (probs * in_band).sum({-2, -1}) / probs.sum({-2, -1});
-}
-
-at::Tensor TokenProgression::positions(c10::Device device) const {
-  return at::arange(start, start + count * step, step, at::TensorOptions().dtype(at::kLong).device(device));
-}
-
-namespace {
-
-constexpr const char* kBandRecallWho = "sampled_band_recall";
-
-// One sample as the band-recall launch takes it: listed positions, or (with `listed` undefined) a
-// progression.
-struct BandSample {
-  at::Tensor listed;
-  TokenProgression progression;
-  std::int64_t size() const { return listed.defined() ? listed.size(0) : progression.count; }
-  at::Tensor positions(c10::Device device) const { return listed.defined() ? listed : progression.positions(device); }
-};
-
-std::vector<BandSample> listed_samples(const std::vector<at::Tensor>& samples) {
-  std::vector<BandSample> out;
-  for (const at::Tensor& s : samples) {
-    TORCH_CHECK(s.dim() == 1 && s.size(0) > 0, kBandRecallWho, ": a sample must be a non-empty 1-D tensor of positions; got ", s.sizes());
-    out.push_back({s, {}});
-  }
-  return out;
-}
-
-std::vector<BandSample> progression_samples(const std::vector<TokenProgression>& samples, std::int64_t len) {
-  std::vector<BandSample> out;
-  for (const TokenProgression& s : samples) {
-    TORCH_CHECK(s.count >= 1 && s.step >= 1 && s.start >= 0 && s.start + (s.count - 1) * s.step < len, kBandRecallWho,
-                ": a progression sample needs count >= 1, step >= 1 and positions in [0, ", len, "); got start ", s.start, ", step ", s.step,
-                ", count ", s.count);
-    out.push_back({at::Tensor(), s});
-  }
-  return out;
-}
-
-// Checks the arguments of the band-recall entry points; true when the fused kernel can run.
-bool band_recall_kernel_runs(const at::Tensor& q, const at::Tensor& k, const std::vector<BandSample>& samples,
-                             const std::vector<std::int64_t>& half_widths) {
-  TORCH_CHECK(q.dim() == 4 && k.sizes() == q.sizes(), kBandRecallWho, ": q and k must be [B, H, S, D] of one shape; got q ", q.sizes(), ", k ",
-              k.sizes());
-  TORCH_CHECK(!samples.empty() && samples.size() <= 2 && samples.size() == half_widths.size(), kBandRecallWho,
-              ": takes one or two samples, each with a half width; got ", samples.size(), " samples and ", half_widths.size(), " widths");
-  for (const std::int64_t w : half_widths) TORCH_CHECK(w >= 0, kBandRecallWho, ": half_width ", w, " < 0");
-  return attention_kernels_available(q, k, k) && q.size(0) * q.size(1) <= 65535;
-}
-
-at::Tensor band_recalls_reference(const at::Tensor& q, const at::Tensor& k, const std::vector<BandSample>& samples,
-                                  const std::vector<std::int64_t>& half_widths) {
-  std::vector<at::Tensor> recalls;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    recalls.push_back(sampled_band_recall_reference(q, k, samples[i].positions(q.device()), half_widths[i]));
-  }
-  return at::stack(recalls);
-}
-
-#if ASTRAEA_WITH_KERNELS
-// The fused kernel into float32 [samples, B, H] on q's device (zeroed here by a memset on the
-// current stream); an undefined tensor when q or k cannot be laid out for it (the caller then runs
-// the reference). The caller holds a CUDAGuard for q's device.
-at::Tensor launch_band_recalls(const at::Tensor& q, const at::Tensor& k, const std::vector<BandSample>& samples,
-                               const std::vector<std::int64_t>& half_widths, cudaStream_t stream) {
-  // The kernel gathers Q and K rows in 16-byte pieces; other layouts are made contiguous.
-  const auto aligned = [](const at::Tensor& t, std::int64_t multiple) {
-    return t.stride(3) == 1 && t.stride(0) % multiple == 0 && t.stride(1) % multiple == 0 && t.stride(2) % multiple == 0 &&
-           reinterpret_cast<std::uintptr_t>(t.data_ptr()) % (multiple * 2) == 0;
-  };
-  const at::Tensor qq = aligned(q, kVectorElements) ? q : q.contiguous();
-  const at::Tensor kk = aligned(k, kVectorElements) ? k : k.contiguous();
-  // contiguous() keeps a misaligned storage offset; such views take the reference.
-  if (!aligned(qq, kVectorElements) || !aligned(kk, kVectorElements)) return {};
-  const std::int64_t bh = q.size(0) * q.size(1);
-  kern::BandRecallParams p;
-  p.q = qq.data_ptr(), p.k = kk.data_ptr();
-  for (int i = 0; i < 3; ++i) p.q_strides[i] = qq.stride(i), p.k_strides[i] = kk.stride(i);
-  p.batch = static_cast<int>(q.size(0)), p.heads = static_cast<int>(q.size(1)), p.len = q.size(2);
-  p.head_dim = static_cast<int>(q.size(3));
-  p.dtype = q.scalar_type() == at::kHalf ? kern::AttentionDtype::kFp16 : kern::AttentionDtype::kBf16;
-  p.sample_count = static_cast<int>(samples.size());
-  // The kernel adds each row's recall / n into its slice's mean, so only [samples, B, H] is written.
-  const at::Tensor means = at::empty({p.sample_count, q.size(0), q.size(1)}, q.options().dtype(at::kFloat));
-  C10_CUDA_CHECK(cudaMemsetAsync(means.data_ptr(), 0, static_cast<std::size_t>(means.numel()) * sizeof(float), stream));
-  // One launch takes both samples listed or both as progressions: a mixed pair is listed.
-  const bool listed = std::any_of(samples.begin(), samples.end(), [](const BandSample& s) { return s.listed.defined(); });
-  std::vector<at::Tensor> positions;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    kern::BandRecallSample& out = p.samples[i];
-    out.n = static_cast<int>(samples[i].size());
-    out.half_width = half_widths[i];
-    out.slice_mean = means.data_ptr<float>() + static_cast<std::int64_t>(i) * bh;
-    if (listed) {
-      const at::Tensor s = samples[i].positions(q.device());
-      positions.push_back(s.device() == q.device() && s.scalar_type() == at::kLong && s.is_contiguous() ? s : s.to(q.device(), at::kLong).contiguous());
-      out.positions = positions.back().data_ptr<std::int64_t>();
-    } else {
-      out.start = samples[i].progression.start;
-      out.step = samples[i].progression.step;
-    }
-  }
-  try {
-    kern::band_recall(p, stream);
-  } catch (const std::exception& e) {
-    TORCH_CHECK(false, kBandRecallWho, ": ", e.what());
-  }
-  return means;
-}
-#endif
-
-at::Tensor band_recalls(const at::Tensor& q, const at::Tensor& k, const std::vector<BandSample>& samples,
-                        const std::vector<std::int64_t>& half_widths) {
-  if (!band_recall_kernel_runs(q, k, samples, half_widths)) return band_recalls_reference(q, k, samples, half_widths);
-#if ASTRAEA_WITH_KERNELS
-  const c10::cuda::CUDAGuard guard(q.device());
-  at::Tensor means = launch_band_recalls(q, k, samples, half_widths, c10::cuda::getCurrentCUDAStream(q.device().index()).stream());
-  return means.defined() ? means : band_recalls_reference(q, k, samples, half_widths);
-#else
-  TORCH_CHECK(false, kBandRecallWho, ": built without the CUDA kernels");
-#endif
-}
-
-at::Tensor band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const std::vector<BandSample>& samples,
-                                const std::vector<std::int64_t>& half_widths) {
-  const auto to_host = [](const at::Tensor& t) { return t.to(at::kFloat).cpu().contiguous(); };
-  if (!band_recall_kernel_runs(q, k, samples, half_widths)) return to_host(band_recalls_reference(q, k, samples, half_widths));
-#if ASTRAEA_WITH_KERNELS
-  const c10::cuda::CUDAGuard guard(q.device());
-  const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(q.device().index()).stream();
-  const at::Tensor means = launch_band_recalls(q, k, samples, half_widths, stream);
-  if (!means.defined()) return to_host(band_recalls_reference(q, k, samples, half_widths));
-  // One pinned buffer per thread, grown as needed: safe to reuse, since the stream is synchronised
-  // before its contents are copied out.
-  thread_local at::Tensor pinned;
-  if (!pinned.defined() || pinned.numel() < means.numel()) pinned = at::empty({means.numel()}, at::TensorOptions().dtype(at::kFloat).pinned_memory(true));
-  const std::size_t bytes = static_cast<std::size_t>(means.numel()) * sizeof(float);
-  C10_CUDA_CHECK(cudaMemcpyAsync(pinned.data_ptr(), means.data_ptr(), bytes, cudaMemcpyDeviceToHost, stream));
-  C10_CUDA_CHECK(cudaStreamSynchronize(stream));
-  at::Tensor out = at::empty(means.sizes(), at::kFloat);
-  std::memcpy(out.data_ptr(), pinned.data_ptr(), bytes);
-  return out;
-#else
-  TORCH_CHECK(false, kBandRecallWho, ": built without the CUDA kernels");
-#endif
-}
-
-}  // namespace
-
-at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
-                                const std::vector<std::int64_t>& half_widths) {
-  return band_recalls(q, k, listed_samples(samples), half_widths);
-}
-
-at::Tensor sampled_band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
-                                        const std::vector<std::int64_t>& half_widths) {
-  return band_recalls_on_host(q, k, listed_samples(samples), half_widths);
-}
-
-at::Tensor sampled_band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const std::vector<TokenProgression>& samples,
-                                        const std::vector<std::int64_t>& half_widths) {
-  TORCH_CHECK(q.dim() == 4, kBandRecallWho, ": q must be [B, H, S, D]; got ", q.sizes());
-  return band_recalls_on_host(q, k, progression_samples(samples, q.size(2)), half_widths);
-}
-
-at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width) {
-  return sampled_band_recalls(q, k, {sample}, {half_width})[0];
 }
 
 }  // namespace astraea::attention

@@ -43,39 +43,6 @@ AttentionWithLse block_sparse_attention(const at::Tensor& q, const at::Tensor& k
 //                              then taken as the selected rows.)
 AttentionWithLse row_subset_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& rows);
 
-// ARM's band recall (arm.h): for each (b, h), the mean over the sampled rows i of the softmax mass
-// over the sampled keys j that lies within |i - j| <= half_width (indices within the sample).
-// q, k [B, H, S, D]; sample int64 [n] token positions, each in [0, S) (not checked: that would
-// cost a device sync per call). Returns float32 [B, H] on q's device. The
-// fused kernel (kernels/band_recall.h) runs where the attention kernels do; elsewhere the
-// float32 LibTorch reference, which writes the n x n probabilities, runs instead.
-at::Tensor sampled_band_recall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width);
-// Both of ARM's samples in one launch: float32 [samples.size(), B, H], row i the recall of
-// samples[i] with half_widths[i] (one or two samples).
-at::Tensor sampled_band_recalls(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
-                                const std::vector<std::int64_t>& half_widths);
-// The same recalls delivered to the host: float32 [samples.size(), B, H] on the CPU. On the
-// kernel path the means are zeroed by a memset instead of a fill kernel and come back through a
-// reused pinned buffer with one stream synchronisation (ARM decides on the host).
-at::Tensor sampled_band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const std::vector<at::Tensor>& samples,
-                                        const std::vector<std::int64_t>& half_widths);
-
-// A sample whose positions are an arithmetic progression: start, start + step, ..., `count` of
-// them (ARM's two samples are). The fused kernel computes each row's address from it instead of
-// loading positions, and no position tensor has to live on the device.
-struct TokenProgression {
-  std::int64_t start = 0;
-  std::int64_t step = 1;
-  std::int64_t count = 0;
-  // The positions listed, int64 [count] on `device`.
-  at::Tensor positions(c10::Device device = c10::kCPU) const;
-};
-// sampled_band_recalls_on_host for progressions; throws (c10::Error) unless every progression has
-// count >= 1, step >= 1, start >= 0 and its last position below S.
-at::Tensor sampled_band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const std::vector<TokenProgression>& samples,
-                                        const std::vector<std::int64_t>& half_widths);
-at::Tensor sampled_band_recall_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& sample, std::int64_t half_width);
-
 // || a[b, n, :] - b[b, n, :] ||_2 for a, b [B, N, D] of one shape and dtype: float32 [B, N]. The
 // fused kernel (kernels/row_distance.h) reads each input once on sm_90 for bf16/fp16 with D a
 // multiple of 8 and 16-byte aligned rows; elsewhere the float32 LibTorch expression.

@@ -1,9 +1,10 @@
-// The torch bridge to kernels/ (kernel_bridge.h). CPU: the reference and the fallbacks against a
+// The torch bridges to kernels/ (kernel_bridge.h, band_recall_bridge.h). CPU: the reference and the fallbacks against a
 // masked softmax in double precision written out here. GPU ([gpu], skipped without an sm_90
 // device): the kernels through the bridge against the float32 reference on the same 16-bit
 // inputs; pass when the error is at most twice that of a reference that rounds P and O to the
 // input dtype like a 16-bit kernel does, and the LSE is within 1e-3.
 #include "attention/arm.h"
+#include "attention/band_recall_bridge.h"
 #include "attention/dense_accelerator.h"
 #include "attention/kernel_bridge.h"
 #include "attention/layout_permutation.h"
@@ -225,16 +226,22 @@ TEST_CASE("sampled_band_recall on sm_90 equals the float32 reference on ARM's sa
       REQUIRE(both.sizes() == at::IntArrayRef({2, b, h}));
       CHECK(max_abs_diff(both[0], sampled_band_recall_reference(q, k, local, 60)) <= 1e-4);
       CHECK(max_abs_diff(both[1], sampled_band_recall_reference(q, k, global, 7)) <= 1e-4);
-      // The host delivery (pinned buffer, memset-zeroed means): the same recalls, on the CPU, and
-      // twice in a row (the reused buffers hold nothing over from the call before).
-      for (int call = 0; call < 2; ++call) {
-        const at::Tensor host = sampled_band_recalls_on_host(q, k, {local, global}, {60, 7});
+      // The host delivery (blocks' shares in mapped host memory, added on the host): the same
+      // recalls, on the CPU. The widths change between calls, so shares left over from the call
+      // before would show; the third call repeats the first and must give the same bits (no
+      // atomics reorder the sums).
+      const std::vector<std::vector<std::int64_t>> widths{{60, 7}, {7, 60}, {60, 7}};
+      std::vector<at::Tensor> calls;
+      for (const auto& w : widths) {
+        const at::Tensor host = sampled_band_recalls_on_host(q, k, {local, global}, w);
         REQUIRE(host.is_cpu());
         REQUIRE(host.scalar_type() == at::kFloat);
         REQUIRE(host.sizes() == at::IntArrayRef({2, b, h}));
-        CHECK(max_abs_diff(host[0], sampled_band_recall_reference(q, k, local, 60).cpu()) <= 1e-4);
-        CHECK(max_abs_diff(host[1], sampled_band_recall_reference(q, k, global, 7).cpu()) <= 1e-4);
+        CHECK(max_abs_diff(host[0], sampled_band_recall_reference(q, k, local, w[0]).cpu()) <= 1e-4);
+        CHECK(max_abs_diff(host[1], sampled_band_recall_reference(q, k, global, w[1]).cpu()) <= 1e-4);
+        calls.push_back(host);
       }
+      CHECK(at::equal(calls[2], calls[0]));
       // ARM's own call: the samples as progressions, whose rows the kernel addresses without loads.
       const at::Tensor progressions =
           sampled_band_recalls_on_host(q, k, {arm_local_progression(layout, true), arm_global_progression(layout, true)}, {60, 7});
@@ -242,6 +249,26 @@ TEST_CASE("sampled_band_recall on sm_90 equals the float32 reference on ARM's sa
       CHECK(max_abs_diff(progressions[0], sampled_band_recall_reference(q, k, local, 60).cpu()) <= 1e-4);
       CHECK(max_abs_diff(progressions[1], sampled_band_recall_reference(q, k, global, 7).cpu()) <= 1e-4);
     }
+  }
+}
+
+TEST_CASE("sampled_band_recalls_on_host on sm_90: samples of unequal sizes, and a buffer that grows between calls", "[kernel_bridge][gpu]") {
+  if (!sm90_available()) ASTRAEA_GPU_SKIP("no sm_90 GPU: band recall test skipped");
+  const auto options = at::TensorOptions().device(at::kCUDA).dtype(at::kHalf);
+  struct Case {
+    std::int64_t b, h, s, n_small, n_large;
+  };
+  // Slices x row blocks grows from call to call: 1 x 1 + 1 x 1 shares, then 6 x 2 + 6 x 4.
+  for (const Case& c : {Case{1, 1, 300, 5, 128}, Case{2, 3, 1501, 129, 500}}) {
+    const auto [b, h, s, n_small, n_large] = c;
+    const at::Tensor q = at::randn({b, h, s, std::int64_t{64}}, options), k = at::randn({b, h, s, std::int64_t{64}}, options);
+    REQUIRE(attention_kernels_available(q, k, k));  // the fused kernel runs, not the reference it is compared with
+    const TokenProgression small{s - n_small, 1, n_small}, large{0, 2, n_large};
+    INFO("B " << b << ", H " << h << ", S " << s << ", samples of " << n_small << " and " << n_large);
+    const at::Tensor host = sampled_band_recalls_on_host(q, k, {small, large}, {2, 40});
+    REQUIRE(host.sizes() == at::IntArrayRef({2, b, h}));
+    CHECK(max_abs_diff(host[0], sampled_band_recall_reference(q, k, small.positions(at::kCUDA), 2).cpu()) <= 1e-4);
+    CHECK(max_abs_diff(host[1], sampled_band_recall_reference(q, k, large.positions(at::kCUDA), 40).cpu()) <= 1e-4);
   }
 }
 

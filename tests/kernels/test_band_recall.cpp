@@ -2,7 +2,8 @@
 // computation of the same definition on the same 16-bit inputs: per sampled row, the softmax mass
 // over the sampled keys inside |i - j| <= w divided by the whole. Inputs and samples are drawn
 // fresh on every run; the output is poisoned with NaN before each launch, so a row the kernel skips
-// fails. Each slice's mean, which the kernel also sums, is checked too. Every case runs with its
+// fails. Each slice's mean is checked too, both as the kernel sums it and as the blocks' stored
+// shares (poisoned the same way) add up to it. Every case runs with its
 // samples listed and as progressions (start + i * step, as ARM draws them). Skipped when no sm_90
 // GPU is present.
 #include "kernels/band_recall.h"
@@ -144,7 +145,7 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
         check_cuda(cudaMemcpy(dq.data, q.data(), q.size() * 2, cudaMemcpyHostToDevice), "copy q");
         check_cuda(cudaMemcpy(dk.data, k.data(), k.size() * 2, cudaMemcpyHostToDevice), "copy k");
         std::deque<DeviceBuffer<std::int64_t>> dsamples;  // a deque: the buffers cannot move
-        std::deque<DeviceBuffer<float>> drecalls, dmeans;
+        std::deque<DeviceBuffer<float>> drecalls, dmeans, dshares;
         BandRecallParams p;
         p.q = dq.data, p.k = dk.data;
         for (int i = 0; i < 3; ++i) p.q_strides[i] = p.k_strides[i] = strides[i];
@@ -155,9 +156,10 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
           dsamples.emplace_back(samples[i].size());
           drecalls.emplace_back(rows);
           dmeans.emplace_back(static_cast<std::size_t>(c.batch) * c.heads);
+          dshares.emplace_back(static_cast<std::size_t>(c.batch) * c.heads * band_recall_row_blocks(bands[i]->n));
           check_cuda(cudaMemcpy(dsamples.back().data, samples[i].data(), samples[i].size() * 8, cudaMemcpyHostToDevice), "copy sample");
           check_cuda(cudaMemset(drecalls.back().data, 0xff, rows * sizeof(float)), "poison");
-          p.samples[i] = {dsamples.back().data, bands[i]->n, bands[i]->half_width, drecalls.back().data, dmeans.back().data};
+          p.samples[i] = {dsamples.back().data, bands[i]->n, bands[i]->half_width, drecalls.back().data, dmeans.back().data, dshares.back().data};
           if (!listed) {
             const auto& sample = samples[i];
             p.samples[i].positions = nullptr;
@@ -170,6 +172,8 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
             const std::size_t rows = static_cast<std::size_t>(c.batch) * c.heads * bands[i]->n;
             check_cuda(cudaMemset(drecalls[i].data, 0xff, rows * sizeof(float)), "poison");
             check_cuda(cudaMemset(dmeans[i].data, 0, static_cast<std::size_t>(c.batch) * c.heads * sizeof(float)), "zero the means");
+            check_cuda(cudaMemset(dshares[i].data, 0xff, static_cast<std::size_t>(c.batch) * c.heads * band_recall_row_blocks(bands[i]->n) * sizeof(float)),
+                       "poison the shares");
           }
           band_recall(p, nullptr);
           check_cuda(cudaDeviceSynchronize(), "band_recall");
@@ -185,13 +189,22 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
             }
             INFO("sample " << i << " (n " << band.n << ", half width " << band.half_width << "): largest |recall - reference| " << worst);
             CHECK(worst <= kTolerance);
-            // Each slice's mean, which the kernel sums atomically, against the mean of the reference rows.
+            // Each slice's mean against the mean of the reference rows, twice: summed by the kernel's
+            // atomics, and as the blocks' stored shares added here (every share written: the buffer
+            // was poisoned with NaN).
             std::vector<float> means(static_cast<std::size_t>(c.batch) * c.heads);
             check_cuda(cudaMemcpy(means.data(), dmeans[i].data, means.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy means");
+            const int blocks = band_recall_row_blocks(band.n);
+            std::vector<float> shares(means.size() * blocks);
+            check_cuda(cudaMemcpy(shares.data(), dshares[i].data, shares.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy shares");
             for (std::size_t slice = 0; slice < means.size(); ++slice) {
               const auto first = expected.begin() + static_cast<std::ptrdiff_t>(slice * band.n);
               const double mean = std::accumulate(first, first + band.n, 0.0) / band.n;
               CHECK(std::abs(static_cast<double>(means[slice]) - mean) <= kTolerance);
+              const auto own = shares.begin() + static_cast<std::ptrdiff_t>(slice * blocks);
+              const double added = std::accumulate(own, own + blocks, 0.0);
+              REQUIRE(std::isfinite(added));
+              CHECK(std::abs(added - mean) <= kTolerance);
             }
             if (band.half_width >= band.n) CHECK(*std::min_element(got.begin(), got.end()) >= 1.f - 1e-6f);
           }
