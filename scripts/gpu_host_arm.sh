@@ -5,31 +5,67 @@
 # `astraea bench attention` at SHAPE with LAYOUT (ARM end to end against cuDNN SDPA dense, same
 # run), each followed by bench_band_recall (the kernel alone). Prints one line a round; the JSON of
 # each round goes to OUT_DIR ($OUT when set, else bench-runs/arm/).
-#   SHAPE=2,48,17776,64 LAYOUT=226,13,30,45 ROUNDS=3 scripts/gpu_host_arm.sh
+#
+# BASELINE=DIR also builds a second CLI with DIR's files (at their repository paths) in place of
+# the tree's, and interleaves the two in every round: the same-run baseline for a change to ARM's
+# path. For example, on the development machine:
+#   mkdir -p .gpu/baseline && git archive 2d4e4ee kernels/band_recall.h kernels/band_recall.cu \
+#     src/attention/CMakeLists.txt src/attention/arm.h src/attention/arm.cpp \
+#     src/attention/kernel_bridge.h src/attention/kernel_bridge.cpp | tar -x -C .gpu/baseline
+#   SHAPE=2,48,17776,64 LAYOUT=226,13,30,45 ROUNDS=3 BASELINE=.gpu/baseline scripts/gpu_host_arm.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shape=${SHAPE:-2,48,17776,64}
 layout=${LAYOUT:-226,13,30,45}
 rounds=${ROUNDS:-3}
+baseline=${BASELINE:-}
 out=${OUT_DIR:-${OUT:-$root/bench-runs/arm}}
 python=${PYTHON:-python3}
+[ -z "$baseline" ] || [ -d "$baseline" ] || { echo "gpu_host_arm: BASELINE=$baseline is not a directory" >&2; exit 1; }
 mkdir -p "$out"
 export LD_LIBRARY_PATH="$root/.gpu/prefix/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+build() { cmake --build "$root/build-gpu" -j "$(nproc)" --target "$@" >> "$out/build.log" 2>&1 || { tail -n 40 "$out/build.log"; exit 1; }; }
 ASTRAEA_BUILD_TARGET=astraea bash "$root/scripts/gpu_host_build.sh" > "$out/build.log" 2>&1 || { tail -n 40 "$out/build.log"; exit 1; }
-cmake --build "$root/build-gpu" -j "$(nproc)" --target test_kernels test_attention bench_band_recall >> "$out/build.log" 2>&1 ||
-  { tail -n 40 "$out/build.log"; exit 1; }
+build test_kernels test_attention bench_band_recall
 bin="$root/build-gpu/bin"
 "$bin/test_kernels" "band recall*"
 "$bin/test_attention" "[kernel_bridge],[arm]"
+
+work=$(mktemp -d)
+cp "$bin/astraea" "$work/tree"
+variants=(tree)
+if [ -n "$baseline" ]; then
+  # Swap the baseline's files in, build, and put the tree's back (also on a failed build).
+  (cd "$baseline" && find . -type f | sed 's|^\./||') > "$work/files"
+  mkdir -p "$work/kept"
+  restore() {
+    while read -r f; do
+      if [ -e "$work/kept/$f" ]; then cp "$work/kept/$f" "$root/$f"; else rm -f "$root/$f"; fi
+    done < "$work/files"
+  }
+  trap restore EXIT
+  while read -r f; do
+    if [ -e "$root/$f" ]; then mkdir -p "$work/kept/$(dirname "$f")" && cp "$root/$f" "$work/kept/$f"; fi
+    mkdir -p "$root/$(dirname "$f")" && cp "$baseline/$f" "$root/$f"
+  done < "$work/files"
+  build astraea
+  cp "$bin/astraea" "$work/baseline"
+  restore
+  trap - EXIT
+  variants=(baseline tree)
+fi
+
 for round in $(seq 1 "$rounds"); do
-  json="$out/arm_round$round.json"
-  "$bin/astraea" bench attention --shape "$shape" --layout "$layout" --density 0.5 --json "$json" > "$out/bench_round$round.txt"
-  kernel=$("$bin/bench_band_recall" --shape "$shape" --layout "$layout" --iters 50 | tail -n 1)
-  "$python" - "$json" "$round" "$kernel" <<'PY'
+  for variant in "${variants[@]}"; do
+    json="$out/arm_${variant}_round$round.json"
+    "$work/$variant" bench attention --shape "$shape" --layout "$layout" --density 0.5 --json "$json" > "$out/bench_${variant}_round$round.txt"
+    "$python" - "$json" "$round" "$variant" <<'PY'
 import json, sys
-report, round_, kernel = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+report, round_, variant = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
 for a in report["arm"]:
-    print(f"round {round_}: ARM {a['ms']:.4f} ms = {a['percent_of_sdpa_dense']:.3f}% of cuDNN SDPA dense ({a['shape']}, layout {a['layout']}); "
-          f"kernel alone: {' '.join(kernel.split())}")
+    print(f"round {round_} {variant}: ARM {a['ms']:.4f} ms = {a['percent_of_sdpa_dense']:.3f}% of cuDNN SDPA dense "
+          f"({a['shape']}, layout {a['layout']})")
 PY
+  done
+  echo "round $round kernel alone: $("$bin/bench_band_recall" --shape "$shape" --layout "$layout" --iters 50 | tail -n 1 | tr -s ' ')"
 done
