@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <exception>
+#include <numeric>
 #include <optional>
 #include <utility>
 
@@ -218,16 +219,15 @@ at::Tensor band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const 
   std::optional<BandRecallLaunch> launch = plan_band_recalls(q, k, samples, half_widths);
   if (!launch) return to_host(band_recalls_reference(q, k, samples, half_widths));
   const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(q.device().index()).stream();
+  // Sample after sample, [B * H, row blocks] shares each.
   const std::int64_t bh = q.size(0) * q.size(1);
-  std::int64_t shares = 0;
-  for (const BandSample& s : samples) shares += bh * kern::band_recall_row_blocks(static_cast<int>(s.size()));
-  thread_local MappedHostFloats mapped;
-  const auto [host, device] = mapped.reserve(shares);
-  std::int64_t before = 0;
+  std::vector<std::int64_t> first_share{0};
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    launch->params.samples[i].block_means = device + before;
-    before += bh * kern::band_recall_row_blocks(launch->params.samples[i].n);
+    first_share.push_back(first_share.back() + bh * kern::band_recall_row_blocks(launch->params.samples[i].n));
   }
+  thread_local MappedHostFloats mapped;
+  const auto [host, device] = mapped.reserve(first_share.back());
+  for (std::size_t i = 0; i < samples.size(); ++i) launch->params.samples[i].block_means = device + first_share[i];
   try {
     run_band_recalls(*launch, stream);
   } catch (...) {
@@ -239,13 +239,10 @@ at::Tensor band_recalls_on_host(const at::Tensor& q, const at::Tensor& k, const 
   C10_CUDA_CHECK(cudaStreamSynchronize(stream));
   at::Tensor out = at::empty({static_cast<std::int64_t>(samples.size()), q.size(0), q.size(1)}, at::kFloat);
   float* means = out.mutable_data_ptr<float>();
-  const float* share = host;
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    const int blocks = kern::band_recall_row_blocks(launch->params.samples[i].n);
-    for (std::int64_t slice = 0; slice < bh; ++slice, share += blocks) {
-      float sum = 0.f;
-      for (int b = 0; b < blocks; ++b) sum += share[b];
-      *means++ = sum;
+    const std::int64_t blocks = (first_share[i + 1] - first_share[i]) / bh;
+    for (const float* share = host + first_share[i]; share < host + first_share[i + 1]; share += blocks) {
+      *means++ = std::accumulate(share, share + blocks, 0.f);
     }
   }
   return out;
