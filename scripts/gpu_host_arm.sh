@@ -3,25 +3,29 @@
 # results/reports/bench_attention.md states it. Builds the CLI, the band-recall tests and bench
 # into build-gpu/, runs the GPU tests of ARM's path (kernel, bridge, ARM), then ROUNDS rounds of
 # `astraea bench attention` at SHAPE with LAYOUT (ARM end to end against cuDNN SDPA dense, same
-# run), each followed by bench_band_recall (the kernel alone). Prints one line a round; the JSON of
-# each round goes to OUT_DIR ($OUT when set, else bench-runs/arm/).
+# run), each followed by bench_band_recall (the kernel alone). Prints a line per round and variant;
+# the JSON of each round goes to OUT_DIR ($OUT when set, else bench-runs/arm/).
 #
-# BASELINE=DIR also builds a second CLI with DIR's files (at their repository paths) in place of
-# the tree's, and interleaves the two in every round: the same-run baseline for a change to ARM's
-# path. For example, on the development machine:
-#   mkdir -p .gpu/baseline && git archive 2d4e4ee kernels/band_recall.h kernels/band_recall.cu \
+# BASELINE="DIR ..." also builds, for each DIR, a CLI with DIR's files (at their repository paths)
+# in place of the tree's, and interleaves them all in every round (the kernel-alone bench too,
+# where a baseline's files still build it): same-run baselines for a change to ARM's path. Each
+# variant is named for its directory. For example, on the development machine:
+#   mkdir -p .gpu/v13 && git archive 2d4e4ee kernels/band_recall.h kernels/band_recall.cu \
 #     src/attention/CMakeLists.txt src/attention/arm.h src/attention/arm.cpp \
-#     src/attention/kernel_bridge.h src/attention/kernel_bridge.cpp | tar -x -C .gpu/baseline
-#   SHAPE=2,48,17776,64 LAYOUT=226,13,30,45 ROUNDS=3 BASELINE=.gpu/baseline scripts/gpu_host_arm.sh
+#     src/attention/kernel_bridge.h src/attention/kernel_bridge.cpp | tar -x -C .gpu/v13
+#   SHAPE=2,48,17776,64 LAYOUT=226,13,30,45 ROUNDS=3 BASELINE=.gpu/v13 scripts/gpu_host_arm.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shape=${SHAPE:-2,48,17776,64}
 layout=${LAYOUT:-226,13,30,45}
 rounds=${ROUNDS:-3}
-baseline=${BASELINE:-}
+read -r -a baselines <<< "${BASELINE:-}"
 out=${OUT_DIR:-${OUT:-$root/bench-runs/arm}}
 python=${PYTHON:-python3}
-[ -z "$baseline" ] || [ -d "$baseline" ] || { echo "gpu_host_arm: BASELINE=$baseline is not a directory" >&2; exit 1; }
+for dir in "${baselines[@]}"; do
+  [ -d "$dir" ] || { echo "gpu_host_arm: BASELINE entry $dir is not a directory" >&2; exit 1; }
+  [ "$(basename "$dir")" != tree ] || { echo "gpu_host_arm: a BASELINE directory may not be named tree" >&2; exit 1; }
+done
 mkdir -p "$out"
 export LD_LIBRARY_PATH="$root/.gpu/prefix/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 build() { cmake --build "$root/build-gpu" -j "$(nproc)" --target "$@" >> "$out/build.log" 2>&1 || { tail -n 40 "$out/build.log"; exit 1; }; }
@@ -33,11 +37,13 @@ bin="$root/build-gpu/bin"
 
 work=$(mktemp -d)
 cp "$bin/astraea" "$work/tree"
-variants=(tree)
-if [ -n "$baseline" ]; then
+cp "$bin/bench_band_recall" "$work/tree_bench"
+variants=()
+for dir in "${baselines[@]}"; do
+  name=$(basename "$dir")
   # Swap the baseline's files in, build, and put the tree's back (also on a failed build).
-  (cd "$baseline" && find . -type f | sed 's|^\./||') > "$work/files"
-  mkdir -p "$work/kept"
+  (cd "$dir" && find . -type f | sed 's|^\./||') > "$work/files"
+  rm -rf "$work/kept" && mkdir -p "$work/kept"
   restore() {
     while read -r f; do
       if [ -e "$work/kept/$f" ]; then cp "$work/kept/$f" "$root/$f"; else rm -f "$root/$f"; fi
@@ -46,14 +52,20 @@ if [ -n "$baseline" ]; then
   trap restore EXIT
   while read -r f; do
     if [ -e "$root/$f" ]; then mkdir -p "$work/kept/$(dirname "$f")" && cp "$root/$f" "$work/kept/$f"; fi
-    mkdir -p "$root/$(dirname "$f")" && cp "$baseline/$f" "$root/$f"
+    mkdir -p "$root/$(dirname "$f")" && cp "$dir/$f" "$root/$f"
   done < "$work/files"
   build astraea
-  cp "$bin/astraea" "$work/baseline"
+  cp "$bin/astraea" "$work/$name"
+  # The kernel-alone bench too, where the baseline's files still build it (an older kernel header
+  # may not).
+  if cmake --build "$root/build-gpu" -j "$(nproc)" --target bench_band_recall >> "$out/build.log" 2>&1; then
+    cp "$bin/bench_band_recall" "$work/${name}_bench"
+  fi
   restore
   trap - EXIT
-  variants=(baseline tree)
-fi
+  variants+=("$name")
+done
+variants+=(tree)
 
 for round in $(seq 1 "$rounds"); do
   for variant in "${variants[@]}"; do
@@ -67,5 +79,8 @@ for a in report["arm"]:
           f"({a['shape']}, layout {a['layout']})")
 PY
   done
-  echo "round $round kernel alone: $("$bin/bench_band_recall" --shape "$shape" --layout "$layout" --iters 50 | tail -n 1 | tr -s ' ')"
+  for variant in "${variants[@]}"; do
+    [ -x "$work/${variant}_bench" ] || continue
+    echo "round $round $variant kernel alone: $("$work/${variant}_bench" --shape "$shape" --layout "$layout" --iters 50 | tail -n 1 | tr -s ' ')"
+  done
 done
