@@ -162,17 +162,12 @@ struct RowTile {
   }
 
   // The fast path's second half, after exponentiate(s.shift): adds the tile (summing to `whole`)
-  // against the row's current shift and returns true, or adds nothing and returns false if its sum
-  // would pass kTileSumLimit (which includes a shift of -inf: no key seen yet). Branch-free but for
-  // the warp-uniform cover.
-  __device__ bool add_exponentiated(RowSums& s, float whole, Cover cover) const {
+  // to the row's full sum against its current shift and returns true, or adds nothing and returns
+  // false if its sum would pass kTileSumLimit (which includes a shift of -inf: no key seen yet).
+  // The caller adds the band's part of an accepted tile. Branch-free.
+  __device__ static bool add_to_full(RowSums& s, float whole) {
     const bool accepted = whole <= kTileSumLimit;
     s.full += accepted ? whole : 0.f;
-    if (cover == Cover::kWhole) s.band += accepted ? whole : 0.f;
-    if (cover == Cover::kEdge) {
-      const float part = in_band(whole);
-      s.band += accepted ? part : 0.f;
-    }
     return accepted;
   }
 };
@@ -333,10 +328,11 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
     ptx::wgmma_commit();
   };
   // Makes `acc` readable once its wgmma group has completed (the caller waits); keys of `tile` past
-  // n become -inf.
-  const auto land = [&](float(&acc)[kKeysPerTile / 2], int tile) {
+  // n become -inf. A steady tile (see the key loop) has all its keys.
+  const auto land = [&](float(&acc)[kKeysPerTile / 2], int tile, auto steady) {
 #pragma unroll
     for (int i = 0; i < kKeysPerTile / 2; ++i) ptx::fence_operand(acc[i]);
+    if constexpr (decltype(steady)::value) return;
     const int key0 = tile * kKeysPerTile;
     if (key0 + kKeysPerTile > n) {  // a uniform branch: only the last tile has keys past n
 #pragma unroll
@@ -358,18 +354,20 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
     return Cover::kEdge;
   };
   // Adds m-tile m's part of `tile` to its rows; returns the rows the fast path refused (bit = half).
-  const auto consume = [&](int m, int tile) {
+  // A steady tile is neither the first nor the last, so neither test is made.
+  const auto consume = [&](int m, int tile, auto steady) {
+    constexpr bool kSteady = decltype(steady)::value;
     unsigned refused = 0;
     if (first_row + 64 * m + 16 * warp >= n) return refused;  // the last block: none of this warp's rows exists
     const RowTile parts[2] = {row_tile(scores[m], m, 0, tile), row_tile(scores[m], m, 1, tile)};
-    if (tile == 0) {
+    if (!kSteady && tile == 0) {
       for (int half = 0; half < 2; ++half) parts[half].add_exact(rows[m][half], scale_log2);
       return refused;
     }
     // Both rows' exponentials first, with no branch between them, then the band tests.
     float whole[2];
     const int key0 = tile * kKeysPerTile;
-    if (key0 + kKeysPerTile <= n) {
+    if (kSteady || key0 + kKeysPerTile <= n) {
 #pragma unroll
       for (int half = 0; half < 2; ++half) whole[half] = parts[half].exponentiate(rows[m][half].shift, scale_log2);
     } else {  // the last tile, with n - key0 keys
@@ -377,9 +375,21 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
 #pragma unroll
       for (int half = 0; half < 2; ++half) whole[half] = parts[half].exponentiate_head(rows[m][half].shift, scale_log2, groups);
     }
+    // Then the band: the whole tile or none of it, but for the few tiles an edge of the warp's
+    // bands crosses. One test for both rows, so a tile inside or outside takes one branch.
     const Cover c = cover(m, tile);
 #pragma unroll
-    for (int half = 0; half < 2; ++half) refused |= parts[half].add_exponentiated(rows[m][half], whole[half], c) ? 0u : 1u << half;
+    for (int half = 0; half < 2; ++half) refused |= parts[half].add_to_full(rows[m][half], whole[half]) ? 0u : 1u << half;
+    if (c == Cover::kEdge) {
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const float part = parts[half].in_band(whole[half]);
+        rows[m][half].band += (refused >> half) & 1u ? 0.f : part;
+      }
+    } else if (c == Cover::kWhole) {
+#pragma unroll
+      for (int half = 0; half < 2; ++half) rows[m][half].band += (refused >> half) & 1u ? 0.f : whole[half];
+    }
     return refused;
   };
   // Scores m-tile m of `tile` (in buffer `stage`) again into scores[0] (read already; the other
@@ -387,7 +397,7 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
   const auto redo = [&](int m, int tile, int stage, unsigned refused) {
     issue(m, stage, scores[0]);
     ptx::wgmma_wait<0>();
-    land(scores[0], tile);
+    land(scores[0], tile, std::false_type{});
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
       if (refused & (1u << half)) row_tile(scores[0], m, half, tile).add_exact(rows[m][half], scale_log2);
@@ -411,24 +421,46 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
   unsigned late = 0;  // this thread's rows of m-tile 1 that the previous tile refused
   // The buffers of tiles t - 1 (and t + 2), t and t + 1, counted along instead of taken modulo 3.
   int before = kStages - 1, current = 0, after = 1;
-  for (int tile = 0; tile < tiles; ++tile) {
+  // One key tile. A steady one (neither the first nor the last, and the tile it requests has all
+  // its keys) makes none of the tests for the first tile, the last tile or a short gather. Steady
+  // tiles run as a loop of their own, so most tiles take no branch but the band edges' and the
+  // loop's.
+  const auto step = [&](int tile, auto steady) {
+    constexpr bool kSteady = decltype(steady)::value;
     issue(1, current, scores[1]);
-    land(scores[0], tile);
-    const unsigned early = consume(0, tile);
+    land(scores[0], tile, steady);
+    const unsigned early = consume(0, tile, steady);
     ptx::cp_async_wait_group<0>();  // tile + 1 has landed
     ptx::fence_proxy_async_shared();
     if (__syncthreads_or((early | late) != 0)) {  // rare: a score far above a row's shift
       if (__syncthreads_or(late != 0)) redo(1, tile - 1, before, late);
       if (__syncthreads_or(early != 0)) redo(0, tile, current, early);
     }
-    load_keys(tile + 2, before);  // into the buffer of tile - 1, which every warp has finished
+    // Tile + 2 into the buffer of tile - 1, which every warp has finished.
+    if constexpr (kSteady && kWalk) {
+      walker.copy(key_smem(before));
+      ptx::cp_async_commit();
+    } else {
+      load_keys(tile + 2, before);
+    }
     ptx::wgmma_wait<0>();
     issue(0, after, scores[0]);
-    land(scores[1], tile);
-    late = consume(1, tile);
+    land(scores[1], tile, steady);
+    late = consume(1, tile, steady);
     ptx::wgmma_wait<0>();
     const int freed = before;  // holds tile + 2 now, the one after next
     before = current, current = after, after = freed;
+  };
+  // Steady tiles are 1 .. full - 3 (full: the tiles with all 64 keys).
+  const int steady_end = n / kKeysPerTile - 2;
+  for (int tile = 0; tile < tiles;) {
+    if (tile >= 1 && tile < steady_end) {
+      do {
+        step(tile, std::true_type{});
+      } while (++tile < steady_end);
+    } else {
+      step(tile++, std::false_type{});
+    }
   }
   if (__syncthreads_or(late != 0)) redo(1, tiles - 1, before, late);
 

@@ -29,6 +29,11 @@ done
 mkdir -p "$out"
 export LD_LIBRARY_PATH="$root/.gpu/prefix/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 build() { cmake --build "$root/build-gpu" -j "$(nproc)" --target "$@" >> "$out/build.log" 2>&1 || { tail -n 40 "$out/build.log"; exit 1; }; }
+# A build directory kept from an earlier call may hold objects of a baseline's files that are newer
+# than the tree's copies: make the tree's copies newer, so that the tree is what gets built.
+for dir in "${baselines[@]}"; do
+  (cd "$dir" && find . -type f | sed 's|^\./||') | while read -r f; do [ ! -e "$root/$f" ] || touch "$root/$f"; done
+done
 ASTRAEA_BUILD_TARGET=astraea bash "$root/scripts/gpu_host_build.sh" > "$out/build.log" 2>&1 || { tail -n 40 "$out/build.log"; exit 1; }
 build test_kernels test_attention bench_band_recall
 bin="$root/build-gpu/bin"
@@ -46,7 +51,7 @@ for dir in "${baselines[@]}"; do
   rm -rf "$work/kept" && mkdir -p "$work/kept"
   restore() {
     while read -r f; do
-      if [ -e "$work/kept/$f" ]; then cp "$work/kept/$f" "$root/$f"; else rm -f "$root/$f"; fi
+      if [ -e "$work/kept/$f" ]; then cp "$work/kept/$f" "$root/$f" && touch "$root/$f"; else rm -f "$root/$f"; fi
     done < "$work/files"
   }
   trap restore EXIT

@@ -86,6 +86,8 @@ TEST_CASE("band recall matches the definition in double precision", "[kernels][g
       {"B*H=160 above the SM count, n=130, hd64 fp16", fp16, 2, 80, 300, 130, 64, 10},
       {"[B,S,H,D] strides, n=200, hd128", bf16, 2, 3, 400, 200, 128, 25, true},
       {"5B local sample: n=1350 of 17776, w=391, hd64", bf16, 1, 2, 17776, 1350, 64, 391},
+      // Whole key tiles only: the steady part of the key loop runs up to the last tile but two.
+      {"n=384, six whole key tiles, w=70, hd64 fp16", fp16, 1, 3, 1000, 384, 64, 70},
       {"large scores (q x 4), n=600 of 900, w=150, hd64", bf16, 1, 3, 900, 600, 64, 150, false, 4.f},
       // About 185 doublings of climb spread over the row: tiles keep passing 2^100 against the shift,
       // so the shift is raised (by the refusal path) again and again along the row.
