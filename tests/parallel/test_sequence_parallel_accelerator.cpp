@@ -36,6 +36,9 @@ constexpr std::chrono::milliseconds kTimeout(30000);
 const bool kFlightRecorderOff = [] { return setenv("TORCH_FR_BUFFER_SIZE", "0", 1) == 0; }();
 
 // Runs body(communicator) on `ranks` threads joined into one Gloo group; rethrows the first error.
+// Every rank passes a barrier before its body: a rank whose body returns at once (one that only
+// checks an error, say) would otherwise destroy its group while a slower rank is still connecting
+// to it, and that rank fails with "Connection closed by peer".
 void on_ranks(int ranks, const std::function<void(Communicator&)>& body) {
   std::promise<int> port;
   auto port_ready = port.get_future().share();
@@ -44,6 +47,7 @@ void on_ranks(int ranks, const std::function<void(Communicator&)>& body) {
     LaunchEnvironment env;
     env.world_size = ranks;
     auto communicator = Communicator::host(env, CommBackend::kGloo, kTimeout, "{}", [&](int p) { port.set_value(p); });
+    communicator->barrier(c10::Device(c10::kCPU));
     body(*communicator);
   }));
   for (int r = 1; r < ranks; ++r) {
@@ -54,6 +58,7 @@ void on_ranks(int ranks, const std::function<void(Communicator&)>& body) {
       env.master_port = port_ready.get();
       CHECK(Communicator::read_session(env, kTimeout) == "{}");
       auto communicator = Communicator::join(env, CommBackend::kGloo, kTimeout);
+      communicator->barrier(c10::Device(c10::kCPU));
       body(*communicator);
     }));
   }
