@@ -423,8 +423,8 @@ __global__ void __launch_bounds__(kThreads, Layout<D>::kMinBlocksPerSm) band_rec
   int before = kStages - 1, current = 0, after = 1;
   // One key tile. A steady one (neither the first nor the last, and the tile it requests has all
   // its keys) makes none of the tests for the first tile, the last tile or a short gather. Steady
-  // tiles run as a loop of their own, so most tiles take no branch but the band edges' and the
-  // loop's.
+  // tiles run as a loop of their own, so most tiles take no branch but the band test's, the
+  // refusal test's and the loop's.
   const auto step = [&](int tile, auto steady) {
     constexpr bool kSteady = decltype(steady)::value;
     issue(1, current, scores[1]);

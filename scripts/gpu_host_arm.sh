@@ -22,17 +22,21 @@ rounds=${ROUNDS:-3}
 read -r -a baselines <<< "${BASELINE:-}"
 out=${OUT_DIR:-${OUT:-$root/bench-runs/arm}}
 python=${PYTHON:-python3}
+names=" tree "
 for dir in "${baselines[@]}"; do
   [ -d "$dir" ] || { echo "gpu_host_arm: BASELINE entry $dir is not a directory" >&2; exit 1; }
-  [ "$(basename "$dir")" != tree ] || { echo "gpu_host_arm: a BASELINE directory may not be named tree" >&2; exit 1; }
+  case "$names" in *" $(basename "$dir") "*) echo "gpu_host_arm: BASELINE entry $dir repeats the variant name $(basename "$dir") (tree is the tree's)" >&2; exit 1 ;; esac
+  names+="$(basename "$dir") "
 done
+# The files a baseline directory replaces, as paths in the repository.
+baseline_files() { (cd "$1" && find . -type f | sed 's|^\./||'); }
 mkdir -p "$out"
 export LD_LIBRARY_PATH="$root/.gpu/prefix/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 build() { cmake --build "$root/build-gpu" -j "$(nproc)" --target "$@" >> "$out/build.log" 2>&1 || { tail -n 40 "$out/build.log"; exit 1; }; }
 # A build directory kept from an earlier call may hold objects of a baseline's files that are newer
 # than the tree's copies: make the tree's copies newer, so that the tree is what gets built.
 for dir in "${baselines[@]}"; do
-  (cd "$dir" && find . -type f | sed 's|^\./||') | while read -r f; do [ ! -e "$root/$f" ] || touch "$root/$f"; done
+  baseline_files "$dir" | while read -r f; do [ ! -e "$root/$f" ] || touch "$root/$f"; done
 done
 ASTRAEA_BUILD_TARGET=astraea bash "$root/scripts/gpu_host_build.sh" > "$out/build.log" 2>&1 || { tail -n 40 "$out/build.log"; exit 1; }
 build test_kernels test_attention bench_band_recall
@@ -47,7 +51,7 @@ variants=()
 for dir in "${baselines[@]}"; do
   name=$(basename "$dir")
   # Swap the baseline's files in, build, and put the tree's back (also on a failed build).
-  (cd "$dir" && find . -type f | sed 's|^\./||') > "$work/files"
+  baseline_files "$dir" > "$work/files"
   rm -rf "$work/kept" && mkdir -p "$work/kept"
   restore() {
     while read -r f; do
